@@ -1,0 +1,93 @@
+/**
+ * Every expected failure in @sluice/core is a SluiceError with a stable `code`. Callers match on `code`, never on
+ * the message; the daemon maps codes to HTTP statuses in one table. Messages say what was wrong, where, and what to do.
+ */
+export type SluiceErrorCode =
+  | 'SLUICE_E_SPEC_INVALID'
+  | 'SLUICE_E_SPEC_PARSE'
+  | 'SLUICE_E_DURATION_INVALID'
+  | 'SLUICE_E_APPEND_CONFLICT'
+  | 'SLUICE_E_EVENT_INVALID'
+  | 'SLUICE_E_LOG_TAMPERED'
+  | 'SLUICE_E_LOG_SCHEMA'
+  | 'SLUICE_E_ROLLOUT_NOT_FOUND'
+  | 'SLUICE_E_ROLLOUT_EXISTS'
+  | 'SLUICE_E_SAMPLE_INVALID'
+  | 'SLUICE_E_COMMAND_REJECTED'
+  | 'SLUICE_E_ADAPTER_OPTIONS'
+  | 'SLUICE_E_ADAPTER_APPLY'
+  | 'SLUICE_E_ADAPTER_READ'
+  | 'SLUICE_E_TRAFFIC_MODEL_INVALID';
+
+export class SluiceError extends Error {
+  readonly code: SluiceErrorCode;
+  constructor(code: SluiceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SluiceError';
+    this.code = code;
+  }
+}
+
+/** One problem found in a document: where (`stages[2].weightPercent`), what was found, and what is allowed. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  value?: unknown;
+  /** 1-based line in the source document, when the document was text and the line is known. */
+  line?: number;
+}
+
+/** A spec (or traffic model, or other document) failed validation; `issues` lists every problem at once. */
+export class SpecValidationError extends SluiceError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(issues: readonly ValidationIssue[], source?: string, code: SluiceErrorCode = 'SLUICE_E_SPEC_INVALID') {
+    const where = source ? `${source}: ` : '';
+    const lines = issues.map((i) => `  - ${i.line ? `line ${i.line}, ` : ''}${i.path || '(root)'}: ${i.message}`);
+    super(code, `${where}invalid document, ${issues.length} problem(s):\n${lines.join('\n')}`);
+    this.name = 'SpecValidationError';
+    this.issues = issues;
+  }
+}
+
+/** Append expected the rollout's log to end at `expectedPosition`, but another writer got there first. */
+export class AppendConflictError extends SluiceError {
+  readonly rolloutId: string;
+  readonly expectedPosition: number;
+  readonly actualPosition: number;
+  constructor(rolloutId: string, expectedPosition: number, actualPosition: number) {
+    super(
+      'SLUICE_E_APPEND_CONFLICT',
+      `append to rollout "${rolloutId}" expected next position ${expectedPosition} but the log is at ${actualPosition}; ` +
+        'another writer appended first — re-read the rollout and retry',
+    );
+    this.name = 'AppendConflictError';
+    this.rolloutId = rolloutId;
+    this.expectedPosition = expectedPosition;
+    this.actualPosition = actualPosition;
+  }
+}
+
+/** The hash chain of a rollout does not verify: the log was edited outside Sluice. */
+export class LogTamperedError extends SluiceError {
+  readonly rolloutId: string;
+  readonly position: number;
+  constructor(rolloutId: string, position: number, detail: string) {
+    super('SLUICE_E_LOG_TAMPERED', `rollout "${rolloutId}" position ${position}: ${detail}`);
+    this.name = 'LogTamperedError';
+    this.rolloutId = rolloutId;
+    this.position = position;
+  }
+}
+
+export class RolloutNotFoundError extends SluiceError {
+  readonly rolloutId: string;
+  constructor(rolloutId: string) {
+    super('SLUICE_E_ROLLOUT_NOT_FOUND', `no rollout "${rolloutId}" in this log — list rollouts to see the ids it holds`);
+    this.name = 'RolloutNotFoundError';
+    this.rolloutId = rolloutId;
+  }
+}
+
+export function isSluiceError(value: unknown): value is SluiceError {
+  return value instanceof SluiceError;
+}

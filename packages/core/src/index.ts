@@ -1,0 +1,16 @@
+// Public API of @sluice/core. Everything exported is named here; nothing internal leaks.
+export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError, RolloutNotFoundError, isSluiceError } from './errors.js';
+export type { SluiceErrorCode, ValidationIssue } from './errors.js';
+export { parseDurationMs, formatDurationMs } from './duration.js';
+export { parseSpecText, validateSpec, gateNameOf, formatPath } from './spec/parseSpec.js';
+export { rolloutSpecSchema, ADAPTER_TYPES, NOTIFICATION_EVENTS } from './spec/specSchema.js';
+export { gateSchema, GATE_KINDS } from './spec/gateSchema.js';
+export { DEFAULT_STAGES } from './spec/defaultStages.js';
+export type { RolloutSpec, RolloutSpecInput, StageSpec, GateConfig, RollbackSpec, AdapterRef, WebhookSpec } from './spec/specSchema.js';
+export { INPUT_TYPES, DECISION_TYPES, EVENT_VERSIONS, OPERATOR_COMMANDS, isInputType, isDecisionType } from './events/eventTypes.js';
+export type * from './events/eventTypes.js';
+export { isErrorStatus, LATENCY_US_MAX, LATENCY_SIGNIFICANT_DIGITS } from './window.js';
+export type { Variant, VariantWindow, SampleWindowData, RequestSample } from './window.js';
+export { roundWeightPercent } from './adapter.js';
+export type { TrafficAdapter, WeightState, AdapterHealth } from './adapter.js';
+export type { GateEvaluator, GateContext, GateResult } from './judge/gate.js';

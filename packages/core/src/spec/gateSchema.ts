@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { durationSchema } from './durationSchema.js';
+
+/**
+ * Gate configurations, one object per kind, discriminated by `kind`. The judge (src/judge) implements each kind
+ * behind the GateEvaluator interface; this file is only the validated shape users write in a spec.
+ * Rates in specs are percentages (0–100) because that is how runbooks state them ("error rate < 1%").
+ */
+const gateName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
+const sustainWindows = z.int().min(1).max(1_000).default(1).describe('Consecutive failing windows before the gate fails');
+const samplesMin = z.int().min(0).max(1_000_000_000);
+const alpha = z.number().gt(0).lt(0.5).default(0.05).describe('False-rollback probability bound (type I error), valid under continuous monitoring');
+const tolerance = z.number().min(0).max(10).default(0.2).describe('Relative tolerance: 0.2 means the canary may be up to 20% worse than the baseline');
+
+export const errorRateGateSchema = z
+  .object({
+    kind: z.literal('errorRate'),
+    name: gateName.optional(),
+    maxPercent: z.number().min(0).max(100).describe('Canary error rate above this fails the window'),
+    sustainWindows,
+    samplesMin: samplesMin.default(20).describe('Canary samples a window needs to be judged; fewer is inconclusive'),
+  })
+  .strict()
+  .describe('Absolute circuit breaker on the canary error rate');
+
+export const latencyGateSchema = z
+  .object({
+    kind: z.literal('latency'),
+    name: gateName.optional(),
+    quantile: z.number().gt(0).lt(1).default(0.99).describe('Latency quantile, e.g. 0.99 for p99'),
+    maxMs: z.number().positive().describe('Canary latency quantile above this (ms) fails the window'),
+    sustainWindows,
+    samplesMin: samplesMin.default(20),
+  })
+  .strict()
+  .describe('Absolute circuit breaker on a canary latency quantile');
+
+export const metricGateSchema = z
+  .object({
+    kind: z.literal('metric'),
+    name: gateName.optional(),
+    metric: z.string().min(1).max(128).describe('Name of the metric as reported in metric observations'),
+    variant: z.enum(['canary', 'baseline']).default('canary'),
+    min: z.number().optional().describe('Values below this fail'),
+    max: z.number().optional().describe('Values above this fail'),
+    sustainWindows,
+  })
+  .strict()
+  .refine((g) => g.min !== undefined || g.max !== undefined, { message: 'a metric gate needs `min`, `max` or both', path: ['max'] })
+  .describe('Absolute bound on a custom metric');
+
+export const compareErrorRateGateSchema = z
+  .object({
+    kind: z.literal('compareErrorRate'),
+    name: gateName.optional(),
+    alpha,
+    tolerance,
+    samplesMin: samplesMin.default(100).describe('Canary samples in the stage before a pass can be declared'),
+  })
+  .strict()
+  .describe('Sequential canary-vs-baseline test on error counts');
+
+export const compareLatencyGateSchema = z
+  .object({
+    kind: z.literal('compareLatency'),
+    name: gateName.optional(),
+    alpha,
+    tolerance,
+    thresholdMs: z.number().positive().optional().describe('A request slower than this is slow; default: the baseline quantile below'),
+    baselineQuantile: z.number().gt(0).lt(1).default(0.99).describe('When thresholdMs is absent, slow means slower than this quantile of the baseline'),
+    samplesMin: samplesMin.default(100),
+  })
+  .strict()
+  .describe('Sequential canary-vs-baseline test on the share of slow requests');
+
+export const sampleRatioGateSchema = z
+  .object({
+    kind: z.literal('sampleRatio'),
+    name: gateName.optional(),
+    alpha: z.number().gt(0).lt(0.5).default(0.001),
+  })
+  .strict()
+  .describe('Observed canary share against the weight in force; a mismatch blocks judgment');
+
+export const healthGateSchema = z
+  .object({
+    kind: z.literal('health'),
+    name: gateName.optional(),
+    failuresMax: z.int().min(1).max(1_000).default(3).describe('Consecutive failed probes that fail the gate'),
+  })
+  .strict()
+  .describe('Health checks of the candidate');
+
+export const flaggerGateSchema = z
+  .object({
+    kind: z.literal('flagger'),
+    name: gateName.optional(),
+    interval: durationSchema.default(60_000).describe('Check interval'),
+    threshold: z.int().min(1).default(5).describe('Failed checks before rollback'),
+    successRatePercentMin: z.number().min(0).max(100).default(99),
+    latencyMsP99Max: z.number().positive().default(500),
+  })
+  .strict()
+  .describe("Flagger's documented analysis: thresholdRange per interval, rollback after `threshold` failed checks");
+
+export const argoGateSchema = z
+  .object({
+    kind: z.literal('argo'),
+    name: gateName.optional(),
+    interval: durationSchema.default(60_000).describe('Check interval'),
+    failureLimit: z.int().min(0).default(3).describe('Failed measurements tolerated; one more fails the analysis'),
+    successRatePercentMin: z.number().min(0).max(100).default(99),
+    latencyMsP99Max: z.number().positive().default(500),
+  })
+  .strict()
+  .describe("Argo Rollouts' AnalysisTemplate: successCondition per interval, fail after more than failureLimit failures");
+
+export const gateSchema = z.discriminatedUnion('kind', [
+  errorRateGateSchema,
+  latencyGateSchema,
+  metricGateSchema,
+  compareErrorRateGateSchema,
+  compareLatencyGateSchema,
+  sampleRatioGateSchema,
+  healthGateSchema,
+  flaggerGateSchema,
+  argoGateSchema,
+]);
+
+export const GATE_KINDS = [
+  'errorRate',
+  'latency',
+  'metric',
+  'compareErrorRate',
+  'compareLatency',
+  'sampleRatio',
+  'health',
+  'flagger',
+  'argo',
+] as const;

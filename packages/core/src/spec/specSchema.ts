@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { durationSchema } from './durationSchema.js';
+import { gateSchema } from './gateSchema.js';
+
+/**
+ * The rollout spec. Input is YAML or JSON; parseSpec validates it with this schema, fills defaults, and reports every
+ * problem at once. `docs/spec.md` is generated from this file (pnpm docs:spec) — a field's `.describe()` is its doc.
+ */
+const identifier = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'lower-case letters, digits, ".", "_" or "-", starting and ending with a letter or digit');
+
+export const weightPercentSchema = z
+  .number()
+  .min(0)
+  .max(100)
+  .refine((w) => Math.abs(w * 100 - Math.round(w * 100)) < 1e-9, 'at most two decimals, e.g. 12.5 or 0.25')
+  .describe('Canary traffic share in percent, 0–100 with at most two decimals');
+
+export const onMaxDurationSchema = z
+  .discriminatedUnion('action', [
+    z.object({ action: z.literal('rollback') }).strict(),
+    z
+      .object({
+        action: z.literal('extend'),
+        extendBy: durationSchema.describe('How long each extension adds'),
+        extensionsMax: z.int().min(1).max(100).default(1).describe('Extensions allowed before rolling back'),
+      })
+      .strict(),
+  ])
+  .describe('What happens when the stage reaches durationMax with gates still inconclusive');
+
+export const approvalSchema = z
+  .object({
+    manual: z.boolean().default(false).describe('Wait for an operator `promote` before leaving the stage'),
+    webhook: z.url().optional().describe("Wait for this URL to answer 2xx before leaving the stage (Flagger's confirm-promotion)"),
+  })
+  .strict()
+  .describe('A stage that passed waits for this approval before the next stage');
+
+export const stageSchema = z
+  .object({
+    name: z.string().min(1).max(64).describe('Stage name, shown in events and status'),
+    weightPercent: weightPercentSchema,
+    durationMin: durationSchema.default(0).describe('Minimum time in the stage before it can pass'),
+    durationMax: durationSchema.optional().describe('Maximum time in the stage while gates are inconclusive; default max(2 × durationMin, durationMin + 10m)'),
+    samplesMin: z.int().min(0).default(100).describe('Minimum canary samples in the stage before it can pass'),
+    onMaxDuration: onMaxDurationSchema.default({ action: 'rollback' }),
+    gates: z.array(gateSchema).max(32).default([]).describe('Gates judged in this stage'),
+    onFail: z.enum(['rollback', 'hold']).default('rollback').describe('What a failed gate does: roll back, or alert and hold for an operator'),
+    approval: approvalSchema.optional(),
+  })
+  .strict();
+
+export const rollbackSchema = z
+  .discriminatedUnion('mode', [
+    z.object({ mode: z.literal('immediate') }).strict(),
+    z
+      .object({
+        mode: z.literal('gradual'),
+        stepsPercent: z.array(weightPercentSchema).min(1).max(20).describe('Descending weights to pass through before 0'),
+        stepDuration: durationSchema.default(30_000).describe('Time at each step'),
+      })
+      .strict(),
+  ])
+  .default({ mode: 'immediate' })
+  .describe('How the canary weight returns to 0 on rollback');
+
+export const ADAPTER_TYPES = ['none', 'inprocess', 'nginx', 'envoy', 'kubernetes', 'haproxy'] as const;
+
+export const adapterRefSchema = z
+  .object({
+    type: z.enum(ADAPTER_TYPES).describe('Traffic layer that applies the weights; `none` only records them (simulation)'),
+    options: z.record(z.string(), z.unknown()).default({}).describe('Adapter options, validated by the adapter'),
+  })
+  .strict()
+  .default({ type: 'none', options: {} });
+
+export const NOTIFICATION_EVENTS = [
+  'stage.entered',
+  'paused',
+  'rollback.started',
+  'rollback.completed',
+  'completed',
+  'aborted',
+  'weight.applyFailed',
+  'stage.held',
+] as const;
+
+export const webhookSchema = z
+  .object({
+    url: z.url().describe('Receives a POST with a JSON body'),
+    events: z.array(z.enum(NOTIFICATION_EVENTS)).optional().describe('Events to send; default all'),
+    secretEnv: z.string().optional().describe('Environment variable holding the HMAC-SHA256 signing secret'),
+  })
+  .strict();
+
+export const notificationsSchema = z
+  .object({ webhooks: z.array(webhookSchema).max(16).default([]) })
+  .strict()
+  .default({ webhooks: [] });
+
+export const healthProbeSchema = z
+  .object({
+    url: z.url().describe('Probed with GET; 2xx is healthy'),
+    interval: durationSchema.default(5_000),
+    timeout: durationSchema.default(2_000),
+  })
+  .strict();
+
+export const sourcesSchema = z
+  .object({
+    health: healthProbeSchema.optional().describe('Health-check prober of the candidate'),
+    prometheus: z.record(z.string(), z.unknown()).optional().describe('Prometheus query source, validated by the daemon'),
+    accessLog: z.record(z.string(), z.unknown()).optional().describe('Access-log tail source, validated by the daemon'),
+  })
+  .strict()
+  .default({});
+
+export const rolloutSpecSchema = z
+  .object({
+    apiVersion: z.literal('sluice/v1').default('sluice/v1'),
+    id: identifier.describe('Rollout id, unique in the log'),
+    service: z.string().min(1).max(128).describe('Service being rolled out'),
+    baseline: z.string().min(1).max(128).describe('Version label of the stable version'),
+    candidate: z.string().min(1).max(128).describe('Version label of the new version'),
+    window: durationSchema.default(5_000).describe('Sample window length; each closed window is judged'),
+    stages: z.array(stageSchema).min(1).max(50).optional().describe('Stages in order; default: canary 1% → ramp 10% → rollout 100%'),
+    rollback: rollbackSchema,
+    adapter: adapterRefSchema,
+    notifications: notificationsSchema,
+    sources: sourcesSchema,
+  })
+  .strict();
+
+export type RolloutSpecInput = z.input<typeof rolloutSpecSchema>;
+export type GateConfig = z.output<typeof gateSchema>;
+export type StageSpec = Omit<z.output<typeof stageSchema>, 'durationMax'> & { durationMax: number };
+export type RollbackSpec = z.output<typeof rollbackSchema>;
+export type AdapterRef = z.output<typeof adapterRefSchema>;
+export type WebhookSpec = z.output<typeof webhookSchema>;
+/** A validated spec with every default filled: stages always present, durations in milliseconds. */
+export type RolloutSpec = Omit<z.output<typeof rolloutSpecSchema>, 'stages'> & { stages: StageSpec[] };

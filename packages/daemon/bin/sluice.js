@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `sluice` binary. It runs the compiled CLI; `pnpm run build` produces it.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write('sluice: the CLI is not built yet — run `npx -y pnpm@10.34.8 run build` at the repository root first.\n');
+  process.exit(70);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));

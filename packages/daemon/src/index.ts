@@ -1,0 +1,3 @@
+export { main } from "./cli/main.js";
+export type { CliIo } from "./cli/main.js";
+export { EXIT } from "./cli/exitCodes.js";
