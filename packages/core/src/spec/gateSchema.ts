@@ -95,7 +95,7 @@ export const flaggerGateSchema = z
   .object({
     kind: z.literal('flagger'),
     name: gateName.optional(),
-    interval: durationSchema.default(60_000).describe('Check interval'),
+    interval: durationSchema.prefault('60s').describe('Check interval'),
     threshold: z.int().min(1).default(5).describe('Failed checks before rollback'),
     successRatePercentMin: z.number().min(0).max(100).default(99),
     latencyMsP99Max: z.number().positive().default(500),
@@ -107,7 +107,7 @@ export const argoGateSchema = z
   .object({
     kind: z.literal('argo'),
     name: gateName.optional(),
-    interval: durationSchema.default(60_000).describe('Check interval'),
+    interval: durationSchema.prefault('60s').describe('Check interval'),
     failureLimit: z.int().min(0).default(3).describe('Failed measurements tolerated; one more fails the analysis'),
     successRatePercentMin: z.number().min(0).max(100).default(99),
     latencyMsP99Max: z.number().positive().default(500),

@@ -80,7 +80,11 @@ function withDurationMax(stage: z.output<typeof stageSchema>): StageSpec {
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const value = valueAt(input, issue.path);
-  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'kind') return issue.message;
+  const last = issue.path.at(-1);
+  if (issue.code === 'invalid_union' && (last === 'kind' || last === 'mode' || last === 'action')) {
+    const what = last === 'kind' ? 'gate kind' : String(last);
+    return `unknown ${what} ${JSON.stringify(value)}; ${issue.message.replace('Invalid discriminator value. Expected', 'expected one of')}`;
+  }
   if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
     const key = (issue as { discriminator?: string }).discriminator ?? 'kind';
     return `unknown ${key} ${JSON.stringify((value as Record<string, unknown> | undefined)?.[key])}: ${issue.message}`;

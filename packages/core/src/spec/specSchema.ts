@@ -44,7 +44,7 @@ export const stageSchema = z
   .object({
     name: z.string().min(1).max(64).describe('Stage name, shown in events and status'),
     weightPercent: weightPercentSchema,
-    durationMin: durationSchema.default(0).describe('Minimum time in the stage before it can pass'),
+    durationMin: durationSchema.prefault(0).describe('Minimum time in the stage before it can pass'),
     durationMax: durationSchema.optional().describe('Maximum time in the stage while gates are inconclusive; default max(2 × durationMin, durationMin + 10m)'),
     samplesMin: z.int().min(0).default(100).describe('Minimum canary samples in the stage before it can pass'),
     onMaxDuration: onMaxDurationSchema.default({ action: 'rollback' }),
@@ -61,7 +61,7 @@ export const rollbackSchema = z
       .object({
         mode: z.literal('gradual'),
         stepsPercent: z.array(weightPercentSchema).min(1).max(20).describe('Descending weights to pass through before 0'),
-        stepDuration: durationSchema.default(30_000).describe('Time at each step'),
+        stepDuration: durationSchema.prefault('30s').describe('Time at each step'),
       })
       .strict(),
   ])
@@ -105,8 +105,8 @@ export const notificationsSchema = z
 export const healthProbeSchema = z
   .object({
     url: z.url().describe('Probed with GET; 2xx is healthy'),
-    interval: durationSchema.default(5_000),
-    timeout: durationSchema.default(2_000),
+    interval: durationSchema.prefault('5s'),
+    timeout: durationSchema.prefault('2s'),
   })
   .strict();
 
@@ -126,7 +126,7 @@ export const rolloutSpecSchema = z
     service: z.string().min(1).max(128).describe('Service being rolled out'),
     baseline: z.string().min(1).max(128).describe('Version label of the stable version'),
     candidate: z.string().min(1).max(128).describe('Version label of the new version'),
-    window: durationSchema.default(5_000).describe('Sample window length; each closed window is judged'),
+    window: durationSchema.prefault('5s').describe('Sample window length; each closed window is judged'),
     stages: z.array(stageSchema).min(1).max(50).optional().describe('Stages in order; default: canary 1% → ramp 10% → rollout 100%'),
     rollback: rollbackSchema,
     adapter: adapterRefSchema,
