@@ -11,6 +11,17 @@ export { INPUT_TYPES, DECISION_TYPES, EVENT_VERSIONS, OPERATOR_COMMANDS, isInput
 export type * from './events/eventTypes.js';
 export { isErrorStatus, LATENCY_US_MAX, LATENCY_SIGNIFICANT_DIGITS } from './window.js';
 export type { Variant, VariantWindow, SampleWindowData, RequestSample } from './window.js';
+export {
+  createLatencyHistogram,
+  latencyMsToUs,
+  recordLatencyMs,
+  encodeLatencyHistogram,
+  decodeLatencyHistogram,
+  latencyQuantileMs,
+  countSlowerThanMs,
+  mergeHistograms,
+} from './histogram.js';
+export type { LatencyHistogram } from './histogram.js';
 export { roundWeightPercent } from './adapter.js';
 export type { TrafficAdapter, WeightState, AdapterHealth } from './adapter.js';
 export type { GateEvaluator, GateContext, GateResult } from './judge/gate.js';
