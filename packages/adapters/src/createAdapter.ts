@@ -1,0 +1,42 @@
+import { ADAPTER_TYPES, SluiceError, type AdapterRef, type TrafficAdapter } from '@sluice/core';
+import { createInprocessAdapter } from './inprocess/inprocessAdapter.js';
+import { createNginxAdapter } from './nginx/nginxAdapter.js';
+import { createNoneAdapter } from './none/noneAdapter.js';
+
+export interface AdapterLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+}
+
+export interface AdapterContext {
+  /** Rollout the adapter serves; appears in its log lines. */
+  rolloutId: string;
+  logger?: AdapterLogger;
+}
+
+/** Adapter types this package implements; the other types the spec names (envoy, kubernetes, haproxy) are planned. */
+export const IMPLEMENTED_ADAPTER_TYPES = ['none', 'inprocess', 'nginx'] as const;
+
+/**
+ * Creates the adapter a spec's `adapter` section names, validating its options. Throws SluiceError
+ * SLUICE_E_ADAPTER_OPTIONS naming every bad option path and what is allowed, or naming the types that exist.
+ */
+export function createAdapter(ref: AdapterRef, context: AdapterContext): TrafficAdapter {
+  const options = ref.options ?? {};
+  switch (ref.type) {
+    case 'none':
+      return createNoneAdapter(options);
+    case 'inprocess':
+      return createInprocessAdapter(options);
+    case 'nginx':
+      return createNginxAdapter(options, context);
+    default: {
+      const known = (ADAPTER_TYPES as readonly string[]).includes(ref.type);
+      throw new SluiceError(
+        'SLUICE_E_ADAPTER_OPTIONS',
+        `rollout "${context.rolloutId}": adapter type "${String(ref.type)}" ${known ? 'is planned but not implemented yet' : 'is unknown'}; ` +
+          `use one of: ${IMPLEMENTED_ADAPTER_TYPES.join(', ')}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,7 @@
+// Public API of @sluice/adapters/nginx: the adapter, its option schema, the include renderer and the access-log source.
+export { createNginxAdapter } from './nginxAdapter.js';
+export { nginxOptionsSchema, hashKeySchema } from './nginxOptions.js';
+export type { NginxAdapterOptions, NginxOptions, HashKey } from './nginxOptions.js';
+export { renderInclude, parseIncludeHeader, formatPercent, MARKER_PATH } from './renderInclude.js';
+export { testConfig, fetchMarker } from './nginxControl.js';
+export type { MarkerState, CommandResult } from './nginxControl.js';
