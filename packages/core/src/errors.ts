@@ -67,6 +67,27 @@ export class AppendConflictError extends SluiceError {
   }
 }
 
+/**
+ * An event is not valid: refused before it is written, or found malformed when read back. Names the rollout, the
+ * position when the event is stored, the type and the offending field.
+ */
+export class EventInvalidError extends SluiceError {
+  readonly rolloutId: string;
+  readonly position: number | undefined;
+  readonly type: string | undefined;
+  readonly field: string;
+  constructor(where: { rolloutId: string; position?: number; type?: string; field: string }, problem: string) {
+    const at = where.position === undefined ? '' : ` position ${where.position}`;
+    const type = where.type === undefined ? '' : ` (${where.type})`;
+    super('SLUICE_E_EVENT_INVALID', `rollout "${where.rolloutId}"${at} event${type}: ${where.field}: ${problem}`);
+    this.name = 'EventInvalidError';
+    this.rolloutId = where.rolloutId;
+    this.position = where.position;
+    this.type = where.type;
+    this.field = where.field;
+  }
+}
+
 /** The hash chain of a rollout does not verify: the log was edited outside Sluice. */
 export class LogTamperedError extends SluiceError {
   readonly rolloutId: string;

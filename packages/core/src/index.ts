@@ -22,6 +22,14 @@ export {
   mergeHistograms,
 } from './histogram.js';
 export type { LatencyHistogram } from './histogram.js';
+export { EventLog, READ_PAGE_ROWS } from './log/EventLog.js';
+export type { EventLogOptions, RolloutSummary } from './log/EventLog.js';
+export { verifyLog } from './log/verify.js';
+export type { VerifyResult, BrokenLink } from './log/verify.js';
+export { eventHash, GENESIS_HASH } from './log/eventHash.js';
+export { SCHEMA_VERSION } from './log/migrations.js';
+export { upgradeEventData, EVENT_UPGRADERS } from './events/upgrade.js';
+export type { EventUpgrader, EventUpgraders } from './events/upgrade.js';
 export { roundWeightPercent } from './adapter.js';
 export type { TrafficAdapter, WeightState, AdapterHealth } from './adapter.js';
 export type { GateEvaluator, GateContext, GateResult } from './judge/gate.js';

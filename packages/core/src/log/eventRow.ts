@@ -1,0 +1,98 @@
+import { EventInvalidError } from '../errors.js';
+import { EVENT_VERSIONS, isDecisionType, isInputType, type AnyStoredEvent, type EventType, type NewEvent } from '../events/eventTypes.js';
+import { upgradeEventData, type EventUpgraders } from '../events/upgrade.js';
+import { canonicalJson, NotJsonError } from './canonicalJson.js';
+
+/**
+ * Checks on the way in and on the way out of the log (CONVENTIONS: "check an event's validity before it is written and
+ * again when it is read back"). Both name the rollout, the type and the field.
+ */
+
+/** A row of the `events` table as SQLite returns it. */
+export interface EventRow {
+  seq: number;
+  rollout_id: string;
+  position: number;
+  type: string;
+  version: number;
+  at: number;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export const ROLLOUT_ID_LENGTH_MAX = 128;
+
+export function isEventType(type: string): type is EventType {
+  return isInputType(type) || isDecisionType(type);
+}
+
+export function checkRolloutId(rolloutId: unknown): asserts rolloutId is string {
+  if (typeof rolloutId !== 'string' || rolloutId.length === 0 || rolloutId.length > ROLLOUT_ID_LENGTH_MAX) {
+    throw new EventInvalidError(
+      { rolloutId: String(rolloutId), field: 'rolloutId' },
+      `must be a non-empty string of at most ${ROLLOUT_ID_LENGTH_MAX} characters`,
+    );
+  }
+}
+
+/** Validates a new event and returns the canonical JSON of its data, which is what gets stored and hashed. */
+export function prepareNewEvent(rolloutId: string, event: NewEvent): string {
+  const where = { rolloutId, type: String(event?.type) };
+  if (typeof event !== 'object' || event === null) throw new EventInvalidError({ ...where, field: 'event' }, 'must be an object');
+  if (typeof event.type !== 'string' || !isEventType(event.type)) {
+    throw new EventInvalidError({ ...where, field: 'type' }, `unknown event type ${JSON.stringify(event.type)}; see INPUT_TYPES and DECISION_TYPES`);
+  }
+  if (!Number.isSafeInteger(event.at) || event.at < 0) {
+    throw new EventInvalidError({ ...where, field: 'at' }, `must be a non-negative integer of ms since epoch, got ${String(event.at)}`);
+  }
+  if (typeof event.data !== 'object' || event.data === null || Array.isArray(event.data)) {
+    throw new EventInvalidError({ ...where, field: 'data' }, 'must be a JSON object');
+  }
+  try {
+    return canonicalJson(event.data, 'data');
+  } catch (error) {
+    if (error instanceof NotJsonError) throw new EventInvalidError({ ...where, field: error.path }, error.message.slice(error.path.length + 2));
+    throw error;
+  }
+}
+
+/** Turns a stored row back into an event: known type, supported version, well-formed fields, upgraded data. */
+export function decodeEventRow(row: EventRow, upgraders: EventUpgraders | undefined): AnyStoredEvent {
+  const where = { rolloutId: row.rollout_id, position: row.position, type: row.type };
+  if (!isEventType(row.type)) {
+    throw new EventInvalidError({ ...where, field: 'type' }, 'unknown event type in the log; was it written by a newer Sluice?');
+  }
+  if (!Number.isSafeInteger(row.version) || row.version < 0 || row.version > EVENT_VERSIONS[row.type]) {
+    throw new EventInvalidError(
+      { ...where, field: 'version' },
+      `version ${row.version} is not supported (current is ${EVENT_VERSIONS[row.type]}); upgrade Sluice`,
+    );
+  }
+  if (!Number.isSafeInteger(row.at) || row.at < 0) throw new EventInvalidError({ ...where, field: 'at' }, `not a valid time: ${row.at}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(row.data);
+  } catch (error) {
+    throw new EventInvalidError({ ...where, field: 'data' }, `not JSON: ${(error as Error).message}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new EventInvalidError({ ...where, field: 'data' }, 'not a JSON object');
+  }
+  let upgraded: Record<string, unknown>;
+  try {
+    upgraded = upgradeEventData(row.type, row.version, data as Record<string, unknown>, upgraders);
+  } catch (error) {
+    throw new EventInvalidError({ ...where, field: 'version' }, (error as Error).message);
+  }
+  return {
+    seq: row.seq,
+    rolloutId: row.rollout_id,
+    position: row.position,
+    type: row.type,
+    version: row.version,
+    at: row.at,
+    data: upgraded,
+    hash: row.hash,
+  } as unknown as AnyStoredEvent;
+}
