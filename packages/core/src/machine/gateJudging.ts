@@ -1,0 +1,117 @@
+import type { GateEvaluatedData, NewDecisionEvent, NewInputEvent } from '../events/eventTypes.js';
+import type { GateContext } from '../judge/gate.js';
+import { gateNameOf } from '../spec/parseSpec.js';
+import { currentStage, specOf, type GateEvaluatorLookup, type RolloutContext, type Step } from './rolloutContext.js';
+
+/**
+ * Folding judged inputs (sample windows, health checks, metrics, ticks) through the current stage's gates. Pure: the
+ * evaluators are pure and their state lives in the machine's context. Gates see only inputs from after the stage's
+ * weight was verified as applied; a sample window that started earlier mixes two weights and is skipped.
+ */
+
+/** Kinds whose failure blocks the stage from passing but never rolls back or holds (they report, not judge). */
+export const BLOCKING_ONLY_GATE_KINDS: readonly string[] = ['sampleRatio'];
+
+export function gateContextOf(context: RolloutContext): GateContext {
+  const stage = currentStage(context);
+  return {
+    stage,
+    stageIndex: context.stageIndex,
+    stageEnteredAt: context.stageEnteredAt ?? 0,
+    weightAppliedPercent: context.stageWeightAppliedAt === null ? null : stage.weightPercent,
+    weightAppliedAt: context.stageWeightAppliedAt,
+    windowMs: specOf(context).window,
+  };
+}
+
+/**
+ * Fresh gate state for the stage in `context` (called on stage entry). A gate without an evaluator gets an
+ * `inconclusive` verdict saying so, so that "why did this stage never pass?" is answered by an event.
+ */
+export function initializeGates(context: RolloutContext, lookup: GateEvaluatorLookup, at: number): Step {
+  const stage = currentStage(context);
+  const gateContext = gateContextOf(context);
+  const decisions: NewDecisionEvent[] = [];
+  const lastVerdicts: Record<string, GateEvaluatedData> = {};
+  const gateStates = stage.gates.map((gate) => {
+    const evaluator = lookup(gate.kind);
+    if (evaluator) return evaluator.init(gate, gateContext);
+    const data: GateEvaluatedData = {
+      stage: stage.name,
+      gate: gateNameOf(gate),
+      kind: gate.kind,
+      verdict: 'inconclusive',
+      evidence: { summary: `no evaluator for gate kind "${gate.kind}" in this build; the gate cannot pass` },
+    };
+    lastVerdicts[data.gate] = data;
+    decisions.push({ type: 'gate.evaluated', at, data });
+    return null;
+  });
+  return { context: { ...context, gateStates, lastVerdicts }, decisions };
+}
+
+/** Whether an input may be judged in the current stage: the weight is applied and the input is not older than that. */
+export function isJudgedInput(context: RolloutContext, input: NewInputEvent): boolean {
+  const appliedAt = context.stageWeightAppliedAt;
+  if (appliedAt === null || input.at < appliedAt) return false;
+  if (input.type === 'samples.window') return input.data.windowStartAt >= appliedAt;
+  return input.type === 'health.checked' || input.type === 'metric.observed' || input.type === 'tick';
+}
+
+/**
+ * Observes one input with every gate of the stage. Returns the input's decisions (one `gate.evaluated` per gate that
+ * had something to say) and the next context, or the same context object when nothing changed.
+ */
+export function observeGates(context: RolloutContext, input: NewInputEvent, lookup: GateEvaluatorLookup): Step {
+  if (!isJudgedInput(context, input)) return { context, decisions: [] };
+  const stage = currentStage(context);
+  const gateContext = gateContextOf(context);
+  const decisions: NewDecisionEvent[] = [];
+  let gateStates = context.gateStates;
+  let lastVerdicts = context.lastVerdicts;
+  stage.gates.forEach((gate, index) => {
+    const evaluator = lookup(gate.kind);
+    if (!evaluator) return;
+    const observed = evaluator.observe(gate, gateStates[index], input, gateContext);
+    if (observed === null) return;
+    const data: GateEvaluatedData = {
+      stage: stage.name,
+      gate: gateNameOf(gate),
+      kind: gate.kind,
+      verdict: observed.result.verdict,
+      evidence: observed.result.evidence,
+    };
+    if (gateStates === context.gateStates) gateStates = [...gateStates];
+    gateStates[index] = observed.state;
+    lastVerdicts = { ...lastVerdicts, [data.gate]: data };
+    decisions.push({ type: 'gate.evaluated', at: input.at, data });
+  });
+  const canarySamples = input.type === 'samples.window' ? input.data.canary.count : 0;
+  if (decisions.length === 0 && canarySamples === 0) return { context, decisions };
+  return {
+    context: { ...context, gateStates, lastVerdicts, canarySamplesInStage: context.canarySamplesInStage + canarySamples },
+    decisions,
+  };
+}
+
+/** The first gate of the stage whose latest verdict is `fail` and whose kind may act on a failure. */
+export function firstFailedGate(context: RolloutContext): GateEvaluatedData | undefined {
+  if (!context.spec) return undefined;
+  for (const gate of currentStage(context).gates) {
+    const verdict = context.lastVerdicts[gateNameOf(gate)];
+    if (verdict?.verdict === 'fail' && !BLOCKING_ONLY_GATE_KINDS.includes(gate.kind)) return verdict;
+  }
+  return undefined;
+}
+
+/** Every gate's latest verdict is `pass` (no verdict yet is not a pass). True for a stage without gates. */
+export function areAllGatesPassing(context: RolloutContext): boolean {
+  return currentStage(context).gates.every((gate) => context.lastVerdicts[gateNameOf(gate)]?.verdict === 'pass');
+}
+
+/** "errorRate pass, compareErrorRate inconclusive" — for evidence summaries. */
+export function describeVerdicts(context: RolloutContext): string {
+  const gates = currentStage(context).gates;
+  if (gates.length === 0) return 'no gates';
+  return gates.map((gate) => `${gateNameOf(gate)} ${context.lastVerdicts[gateNameOf(gate)]?.verdict ?? 'no verdict'}`).join(', ');
+}
