@@ -1,0 +1,172 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { decodeLatencyHistogram, latencyQuantileMs, type SampleWindowData } from '@sluice/core';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrometheusNoDataError, PrometheusQueryError } from './prometheusErrors.js';
+import { createPrometheusSource } from './prometheusSource.js';
+
+/**
+ * Runs a private Prometheus (Debian's package, installed by scripts/ensure-prometheus.sh when missing) with a
+ * temporary config and TSDB on a loopback port, scraping a test exporter every second, and reads windows through the
+ * Prometheus source. Every wait is bounded; afterAll stops everything also when a test failed.
+ */
+const REPO = resolve(import.meta.dirname, '../../../..');
+
+// Synthetic traffic, per second: baseline 100 requests, 1 error, all ≤ 100 ms; canary 20 requests, 4 errors,
+// half ≤ 100 ms and half in (250 ms, 500 ms].
+const TRAFFIC = {
+  v1: { rps: 100, eps: 1, buckets: [[0.05, 90], [0.1, 100], [0.25, 100], [0.5, 100], [1, 100]] },
+  v2: { rps: 20, eps: 4, buckets: [[0.05, 0], [0.1, 10], [0.25, 10], [0.5, 20], [1, 20]] },
+} as const;
+
+function exposition(elapsedSeconds: number): string {
+  const lines = ['# TYPE http_requests_total counter', '# TYPE http_request_duration_seconds histogram'];
+  for (const [version, t] of Object.entries(TRAFFIC)) {
+    const ok = Math.floor((t.rps - t.eps) * elapsedSeconds);
+    const errors = Math.floor(t.eps * elapsedSeconds);
+    lines.push(`http_requests_total{version="${version}",code="200"} ${ok}`);
+    lines.push(`http_requests_total{version="${version}",code="500"} ${errors}`);
+    for (const [le, perSecond] of t.buckets) lines.push(`http_request_duration_seconds_bucket{version="${version}",le="${le}"} ${Math.floor(perSecond * elapsedSeconds)}`);
+    lines.push(`http_request_duration_seconds_bucket{version="${version}",le="+Inf"} ${Math.floor(t.rps * elapsedSeconds)}`);
+    lines.push(`http_request_duration_seconds_count{version="${version}"} ${Math.floor(t.rps * elapsedSeconds)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Polls `attempt` every `everyMs` until it returns a value, at most `timeoutMs`. */
+async function until<T>(what: string, timeoutMs: number, everyMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await attempt();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+describe('Prometheus source against a real Prometheus', () => {
+  let dir: string;
+  let exporter: Server;
+  let prometheus: ChildProcess | undefined;
+  let prometheusLog = '';
+  let url: string;
+
+  beforeAll(async () => {
+    const bin = execFileSync('sh', [join(REPO, 'scripts/ensure-prometheus.sh')], { encoding: 'utf8', timeout: 280_000 }).trim();
+    dir = mkdtempSync(join(tmpdir(), 'sluice-prometheus-'));
+    const startedAt = Date.now();
+    exporter = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition((Date.now() - startedAt) / 1000));
+    });
+    await new Promise<void>((done) => exporter.listen(0, '127.0.0.1', done));
+    const exporterPort = (exporter.address() as AddressInfo).port;
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 900ms',
+        'scrape_configs:',
+        '  - job_name: shop',
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${exporterPort}']`,
+        '',
+      ].join('\n'),
+    );
+    prometheus = spawn(
+      bin,
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    prometheus.stderr?.on('data', (chunk: Buffer) => (prometheusLog = (prometheusLog + chunk.toString()).slice(-4_000)));
+    await until(`Prometheus ready on ${url} (log: ${prometheusLog})`, 30_000, 200, async () => {
+      const response = await request(`${url}/-/ready`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
+      await response.body.dump();
+      return response.statusCode === 200 ? true : undefined;
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise((done) => prometheus!.once('exit', done));
+      prometheus.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!stopped) prometheus.kill('SIGKILL');
+    }
+    if (exporter) {
+      exporter.closeAllConnections();
+      await new Promise<void>((done) => exporter.close(() => done()));
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('reads window counts, errors and the latency histogram of both variants', async () => {
+    const source = createPrometheusSource({ url, selector: 'job="shop"', timeout: '5s' }, { baseline: 'v1', candidate: 'v2' });
+    // A 5 s window ending 1 s ago, once Prometheus has scraped for long enough to cover it.
+    const windowOf = (): [number, number] => {
+      const end = Math.floor(Date.now() / 1000) * 1000 - 1_000;
+      return [end - 5_000, end];
+    };
+    await until('7 s of scrapes', 40_000, 500, async () => {
+      const answer = await source.queryWindow(...windowOf()).catch((e: unknown) => {
+        if (e instanceof PrometheusNoDataError) return undefined;
+        throw e;
+      });
+      return answer;
+    });
+    await sleep(7_000);
+    const window: SampleWindowData = await source.queryWindow(...windowOf());
+
+    // increase() extrapolates to the window edges: allow 20%.
+    expect(window.baseline.count).toBeGreaterThan(400);
+    expect(window.baseline.count).toBeLessThan(600);
+    expect(window.baseline.errors).toBeGreaterThanOrEqual(3);
+    expect(window.baseline.errors).toBeLessThanOrEqual(7);
+    expect(window.canary.count).toBeGreaterThan(80);
+    expect(window.canary.count).toBeLessThan(120);
+    expect(window.canary.errors).toBeGreaterThanOrEqual(15);
+    expect(window.canary.errors).toBeLessThanOrEqual(25);
+
+    const baselineLatency = decodeLatencyHistogram(window.baseline.latencyHistogram);
+    const canaryLatency = decodeLatencyHistogram(window.canary.latencyHistogram);
+    expect(latencyQuantileMs(baselineLatency, 0.99)).toBeLessThanOrEqual(100);
+    const canaryP90 = latencyQuantileMs(canaryLatency, 0.9)!;
+    expect(canaryP90).toBeGreaterThan(250);
+    expect(canaryP90).toBeLessThanOrEqual(500);
+    const canaryP25 = latencyQuantileMs(canaryLatency, 0.25)!;
+    expect(canaryP25).toBeGreaterThan(50);
+    expect(canaryP25).toBeLessThanOrEqual(100);
+  }, 90_000);
+
+  it('reports a selector that matches nothing as no data, and a broken query as a query error', async () => {
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const missing = createPrometheusSource({ url, selector: 'job="shop"' }, { baseline: 'v1', candidate: 'v9' });
+    await expect(missing.queryWindow(now - 5_000, now)).rejects.toMatchObject({ code: 'SLUICE_E_PROMETHEUS_NO_DATA', variant: 'canary' });
+    const broken = createPrometheusSource({ url, queries: { requests: 'sum(increase(http_requests_total{$selector}[$window])' } }, { baseline: 'v1', candidate: 'v2' });
+    const error = await broken.queryWindow(now - 5_000, now).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PrometheusQueryError);
+    expect((error as Error).message).toMatch(/bad_data/);
+  });
+});
