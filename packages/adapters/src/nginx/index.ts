@@ -9,3 +9,5 @@ export { createAccessLogTail, accessLogOptionsSchema } from './accessLogTail.js'
 export type { AccessLogTail, AccessLogOptions, AccessLogStats } from './accessLogTail.js';
 export { parseAccessLogLine, splitUpstreamList, classifyAddress, SLUICE_LOG_FORMAT } from './accessLogLine.js';
 export type { AccessLogMapping, LineResult } from './accessLogLine.js';
+export { startPrivateNginx, findNginxBinary, freePort } from './privateNginx.js';
+export type { PrivateNginx, PrivateNginxOptions } from './privateNginx.js';
