@@ -1,7 +1,8 @@
-import { countSlowerThanMs, encodeLatencyHistogram, latencyQuantileMs, mergeHistograms } from '../histogram.js';
+import { encodeLatencyHistogram, latencyQuantileMs, mergeHistograms } from '../histogram.js';
 import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator, GateResult } from './gate.js';
 import { breakerVerdict, initialStreak, recordBlock, type BreakerStreak } from './breaker.js';
+import { slowerThanCount } from './slowCount.js';
 import { decodeWindowHistogram, isMixedWeightWindow, roundForEvidence } from './windowStats.js';
 
 type LatencyConfig = Extract<GateConfig, { kind: 'latency' }>;
@@ -37,7 +38,7 @@ export const latencyEvaluator: GateEvaluator<LatencyState> = {
     const full = blockCount >= gate.samplesMin && blockCount > 0;
     const merged = blockCount > 0 ? mergeHistograms(blockHistograms.map(decodeWindowHistogram)) : null;
     const slowAllowed = gate.samplesMin - Math.ceil(gate.quantile * gate.samplesMin);
-    const certainlyFailing = !full && merged !== null && countSlowerThanMs(merged, gate.maxMs) > slowAllowed;
+    const certainlyFailing = !full && merged !== null && slowerThanCount(merged, gate.maxMs) > slowAllowed;
     if (merged && (full || certainlyFailing)) {
       const quantileMs = certainlyFailing ? null : latencyQuantileMs(merged, gate.quantile);
       const failing = certainlyFailing || (quantileMs !== null && quantileMs > gate.maxMs);

@@ -1,0 +1,74 @@
+import type { GateConfig } from '../spec/specSchema.js';
+import type { GateEvaluator } from './gate.js';
+import { addHistogramToBins, binsQuantileMs, emptyLatencyBins, type LatencyBins } from './baselineQuantile.js';
+import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
+import { initialRelativeRiskTest, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
+import { slowerThanCount } from './slowCount.js';
+import { decodeWindowHistogram, isMixedWeightWindow, roundForEvidence } from './windowStats.js';
+
+type CompareLatencyConfig = Extract<GateConfig, { kind: 'compareLatency' }>;
+
+/**
+ * Sequential canary-vs-baseline test on the share of slow requests, with the same test as the error-rate gate
+ * (relativeRiskTest.ts) applied to "slower than the threshold" counts.
+ *
+ * The threshold is `thresholdMs` when given. Otherwise it is the `baselineQuantile` of the baseline latencies seen in
+ * this stage *before* the window being judged: it never depends on the window it judges, so each window's likelihood
+ * ratio still has conditional mean ≤ 1 under H0 ("at the threshold used, the canary's slow share is at most
+ * (1 + tolerance) × the baseline's") and the test stays valid although the threshold is estimated. Until the baseline
+ * has `ceil(10 / (1 − q))` samples the threshold is not set and windows only feed the estimate.
+ */
+export interface CompareLatencyState {
+  test: RelativeRiskTestState;
+  totals: ComparativeTotals;
+  baselineBins: LatencyBins;
+  lastThresholdMs: number | null;
+}
+
+export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
+  kind: 'compareLatency',
+  init: () => ({ test: initialRelativeRiskTest(), totals: emptyTotals(), baselineBins: emptyLatencyBins(), lastThresholdMs: null }),
+  observe(config, state, event, context) {
+    if (event.type !== 'samples.window') return null;
+    const gate = config as CompareLatencyConfig;
+    const { canary, baseline } = event.data;
+    const thresholdMs = gate.thresholdMs ?? estimatedThresholdMs(state.baselineBins, gate.baselineQuantile);
+    const baselineHistogram = baseline.count > 0 ? decodeWindowHistogram(baseline.latencyHistogram) : null;
+    let { test, totals } = state;
+    if (thresholdMs !== null) {
+      const window = {
+        canaryCount: canary.count,
+        baselineCount: baseline.count,
+        canaryEvents: canary.count > 0 ? slowerThanCount(decodeWindowHistogram(canary.latencyHistogram), thresholdMs) : 0,
+        baselineEvents: baselineHistogram ? slowerThanCount(baselineHistogram, thresholdMs) : 0,
+      };
+      test = updateRelativeRiskTest(test, window, gate.tolerance, gate.alpha);
+      totals = addTotals(totals, window);
+    }
+    const next: CompareLatencyState = {
+      test,
+      totals,
+      baselineBins: gate.thresholdMs === undefined && baselineHistogram ? addHistogramToBins(state.baselineBins, baselineHistogram) : state.baselineBins,
+      lastThresholdMs: thresholdMs,
+    };
+    const verdict = comparativeVerdict(next.test, next.totals, gate.samplesMin);
+    const what = `share slower than ${thresholdMs === null ? '(threshold not set yet)' : `${roundForEvidence(thresholdMs, 4)} ms`}`;
+    return {
+      state: next,
+      result: {
+        verdict,
+        evidence: comparativeEvidence(what, verdict, next.test, next.totals, gate, {
+          thresholdMs: thresholdMs === null ? null : roundForEvidence(thresholdMs),
+          thresholdSource: gate.thresholdMs !== undefined ? 'fixed' : `baseline p${roundForEvidence(gate.baselineQuantile * 100, 4)} before this window`,
+          baselineSamplesForThreshold: next.baselineBins.total,
+          mixedWeight: isMixedWeightWindow(event.data, context),
+        }),
+      },
+    };
+  },
+};
+
+function estimatedThresholdMs(bins: LatencyBins, quantile: number): number | null {
+  if (bins.total < Math.ceil(10 / (1 - quantile))) return null;
+  return binsQuantileMs(bins, quantile);
+}

@@ -1,0 +1,105 @@
+/**
+ * The anytime-valid test behind the comparative gates (docs/judge.md has the derivation and references).
+ *
+ * Model. In a window the canary served n_c requests and the baseline n_b; events (errors, or slow requests) occur at
+ * rates r_c and r_b per request. Conditional on the window's total events E and on the request counts, each event is a
+ * canary event with probability p(ρ) = wρ / (wρ + 1 − w), where w = n_c / (n_c + n_b) is the *observed* canary share
+ * and ρ = r_c / r_b the relative risk — so the test holds whatever the router does, and windows with different
+ * shares combine because every window has its own p while ρ is shared.
+ *
+ * Two one-sided tests against the tolerance boundary ρ0 = 1 + tolerance:
+ *  - worse:    H0 ρ ≤ ρ0. E-process W_t = Σ_k π_k Π_i LR_i(ρ0·e^{δ_k}) over a grid δ_k > 0. Each factor has conditional
+ *              mean ≤ 1 under any ρ ≤ ρ0 (the likelihood ratio grows with the canary count, which is stochastically
+ *              smallest at the boundary), so W is a non-negative supermartingale and by Ville's inequality
+ *              P(sup_t W_t ≥ 1/α) ≤ α. Crossing 1/α is `fail`.
+ *  - notWorse: H0 ρ ≥ ρ0, the same construction over δ_k < 0. Crossing 1/α shows non-inferiority: `pass`.
+ * A discrete mixture needs no conjugacy (the share differs per window) and every mixture weight choice is valid.
+ */
+const GRID_RATIO = 1.5;
+const GRID_STEPS = 13;
+/** Log relative-risk offsets from the boundary: 0.04, 0.06, 0.09, … 5.2 (ρ/ρ0 from 1.04 to ~180). */
+export const LOG_OFFSETS: readonly number[] = Array.from({ length: GRID_STEPS }, (_, k) => 0.04 * GRID_RATIO ** k);
+const LOG_GRID_SIZE = Math.log(GRID_STEPS);
+
+export interface RelativeRiskTestState {
+  /** Σ_i log LR_i at each worse-side grid point. */
+  logLikelihoodRatiosWorse: number[];
+  /** Σ_i log LR_i at each not-worse-side grid point. */
+  logLikelihoodRatiosNotWorse: number[];
+  /** Sticky: the worse-side e-process crossed 1/α at some point. */
+  rejectedNotWorse: boolean;
+  /** Sticky: the not-worse-side e-process crossed 1/α at some point. */
+  rejectedWorse: boolean;
+  /** Largest log e-value seen on each side (what Ville's inequality bounds). */
+  logEValueWorseMax: number;
+  logEValueNotWorseMax: number;
+}
+
+export function initialRelativeRiskTest(): RelativeRiskTestState {
+  return {
+    logLikelihoodRatiosWorse: LOG_OFFSETS.map(() => 0),
+    logLikelihoodRatiosNotWorse: LOG_OFFSETS.map(() => 0),
+    rejectedNotWorse: false,
+    rejectedWorse: false,
+    logEValueWorseMax: 0,
+    logEValueNotWorseMax: 0,
+  };
+}
+
+export interface WindowEvents {
+  canaryCount: number;
+  baselineCount: number;
+  canaryEvents: number;
+  baselineEvents: number;
+}
+
+/** Folds one window into the test. A window without both arms or without any event carries no information. */
+export function updateRelativeRiskTest(state: RelativeRiskTestState, window: WindowEvents, toleranceRatio: number, alpha: number): RelativeRiskTestState {
+  const total = window.canaryEvents + window.baselineEvents;
+  if (window.canaryCount <= 0 || window.baselineCount <= 0 || total <= 0) return state;
+  const share = window.canaryCount / (window.canaryCount + window.baselineCount);
+  const boundaryRho = 1 + toleranceRatio;
+  const p0 = canaryEventProbability(share, boundaryRho);
+  const x = window.canaryEvents;
+  const y = window.baselineEvents;
+  const logLR = (offset: number): number => {
+    const p = canaryEventProbability(share, boundaryRho * Math.exp(offset));
+    return x * Math.log(p / p0) + y * Math.log((1 - p) / (1 - p0));
+  };
+  const worse = state.logLikelihoodRatiosWorse.map((sum, k) => sum + logLR(LOG_OFFSETS[k]!));
+  const notWorse = state.logLikelihoodRatiosNotWorse.map((sum, k) => sum + logLR(-LOG_OFFSETS[k]!));
+  const logBound = Math.log(1 / alpha);
+  const logEWorse = logMeanExp(worse);
+  const logENotWorse = logMeanExp(notWorse);
+  return {
+    logLikelihoodRatiosWorse: worse,
+    logLikelihoodRatiosNotWorse: notWorse,
+    rejectedNotWorse: state.rejectedNotWorse || logEWorse >= logBound,
+    rejectedWorse: state.rejectedWorse || logENotWorse >= logBound,
+    logEValueWorseMax: Math.max(state.logEValueWorseMax, logEWorse),
+    logEValueNotWorseMax: Math.max(state.logEValueNotWorseMax, logENotWorse),
+  };
+}
+
+/** log of the worse-side e-value now (log of the uniform mixture of the grid's likelihood ratios). */
+export function logEValueWorse(state: RelativeRiskTestState): number {
+  return logMeanExp(state.logLikelihoodRatiosWorse);
+}
+
+/** log of the not-worse-side e-value now. */
+export function logEValueNotWorse(state: RelativeRiskTestState): number {
+  return logMeanExp(state.logLikelihoodRatiosNotWorse);
+}
+
+/** P(an event is the canary's) when the canary has share `share` of requests and relative risk `rho`. */
+export function canaryEventProbability(share: number, rho: number): number {
+  return (share * rho) / (share * rho + (1 - share));
+}
+
+function logMeanExp(values: readonly number[]): number {
+  let max = -Infinity;
+  for (const v of values) if (v > max) max = v;
+  let sum = 0;
+  for (const v of values) sum += Math.exp(v - max);
+  return max + Math.log(sum) - LOG_GRID_SIZE;
+}

@@ -1,0 +1,115 @@
+import type { GateConfig } from '../spec/specSchema.js';
+import type { GateEvaluator } from './gate.js';
+import { logBeta } from './logGamma.js';
+import { formatPercent, isMixedWeightWindow, percentOf, roundForEvidence } from './windowStats.js';
+
+type SampleRatioConfig = Extract<GateConfig, { kind: 'sampleRatio' }>;
+
+/**
+ * Sequential sample-ratio-mismatch test (Lindon & Malek, "Anytime-valid inference for multinomial count data", 2022):
+ * with two arms, the Dirichlet-multinomial Bayes factor is the beta-binomial one,
+ *   BF = B(a + x_c, b + x_b) / B(a, b) / (w^x_c (1 − w)^x_b),   a = k·w, b = k·(1 − w),
+ * for x_c canary and x_b baseline requests when the canary should get share w. Under H0 (the router sends share w) BF
+ * is a martingale, so P(ever BF ≥ 1/α) ≤ α. When the weight in force changes within a stage, the running Bayes
+ * factor is frozen and multiplied by a fresh one for the new weight (a product of martingales started in sequence is
+ * still a martingale).
+ *
+ * Only windows that started after the weight in force was verified are used; mixed windows are skipped and say so.
+ * Verdict: `fail` (mismatch: the machine blocks judgment) once BF crosses 1/α; `pass` once at least one usable window
+ * has been seen without a mismatch; `inconclusive` before that.
+ */
+const PRIOR_CONCENTRATION = 100;
+
+export interface SampleRatioState {
+  logFrozen: number;
+  segmentWeightPercent: number | null;
+  segmentCanary: number;
+  segmentBaseline: number;
+  canaryCount: number;
+  baselineCount: number;
+  windowsUsed: number;
+  windowsSkipped: number;
+  rejected: boolean;
+  logBayesFactorMax: number;
+}
+
+export const sampleRatioEvaluator: GateEvaluator<SampleRatioState> = {
+  kind: 'sampleRatio',
+  init: () => ({
+    logFrozen: 0,
+    segmentWeightPercent: null,
+    segmentCanary: 0,
+    segmentBaseline: 0,
+    canaryCount: 0,
+    baselineCount: 0,
+    windowsUsed: 0,
+    windowsSkipped: 0,
+    rejected: false,
+    logBayesFactorMax: 0,
+  }),
+  observe(config, state, event, context) {
+    if (event.type !== 'samples.window') return null;
+    const gate = config as SampleRatioConfig;
+    const weight = context.weightAppliedPercent;
+    let next: SampleRatioState;
+    if (weight === null || isMixedWeightWindow(event.data, context)) {
+      next = { ...state, windowsSkipped: state.windowsSkipped + 1 };
+    } else {
+      const sameSegment = state.segmentWeightPercent === weight;
+      const logFrozen = sameSegment || state.segmentWeightPercent === null ? state.logFrozen : state.logFrozen + segmentLogBayesFactor(state);
+      const segmentCanary = (sameSegment ? state.segmentCanary : 0) + event.data.canary.count;
+      const segmentBaseline = (sameSegment ? state.segmentBaseline : 0) + event.data.baseline.count;
+      const partial = { ...state, logFrozen, segmentWeightPercent: weight, segmentCanary, segmentBaseline };
+      const logBF = logFrozen + segmentLogBayesFactor(partial);
+      next = {
+        ...partial,
+        canaryCount: state.canaryCount + event.data.canary.count,
+        baselineCount: state.baselineCount + event.data.baseline.count,
+        windowsUsed: state.windowsUsed + 1,
+        rejected: state.rejected || logBF >= Math.log(1 / gate.alpha),
+        logBayesFactorMax: Math.max(state.logBayesFactorMax, logBF),
+      };
+    }
+    const logBF = next.segmentWeightPercent === null ? 0 : next.logFrozen + segmentLogBayesFactor(next);
+    const verdict = next.rejected ? 'fail' : next.windowsUsed > 0 && next.canaryCount + next.baselineCount > 0 ? 'pass' : 'inconclusive';
+    const observed = percentOf(next.canaryCount, next.canaryCount + next.baselineCount);
+    const skipped = next.windowsSkipped > 0 ? `; ${next.windowsSkipped} window(s) skipped (weight not verified yet or mixed)` : '';
+    const conclusion = verdict === 'fail' ? 'sample ratio mismatch: the router is not sending the weight in force' : verdict === 'pass' ? 'consistent with the weight in force' : 'no usable window yet';
+    return {
+      state: next,
+      result: {
+        verdict,
+        evidence: {
+          summary: `observed canary share ${formatPercent(observed)} (${next.canaryCount}/${next.canaryCount + next.baselineCount}) vs weight ${weight ?? 'unverified'}%: ${conclusion}${skipped}`,
+          canaryCount: next.canaryCount,
+          baselineCount: next.baselineCount,
+          observedSharePercent: observed === null ? null : roundForEvidence(observed),
+          weightPercent: weight,
+          statistic: 'beta-binomial Bayes factor (Lindon & Malek)',
+          logBayesFactor: roundForEvidence(logBF),
+          logBayesFactorMax: roundForEvidence(next.logBayesFactorMax),
+          bound: roundForEvidence(1 / gate.alpha),
+          logBound: roundForEvidence(Math.log(1 / gate.alpha)),
+          alpha: gate.alpha,
+          windowsUsed: next.windowsUsed,
+          windowsSkipped: next.windowsSkipped,
+          mixedWeight: isMixedWeightWindow(event.data, context),
+        },
+      },
+    };
+  },
+};
+
+/** log BF of the current segment; weights of 0 or 100% make any traffic to the other arm a certain mismatch. */
+function segmentLogBayesFactor(state: SampleRatioState): number {
+  const weight = state.segmentWeightPercent;
+  if (weight === null) return 0;
+  const x = state.segmentCanary;
+  const y = state.segmentBaseline;
+  if (weight <= 0) return x > 0 ? Infinity : 0;
+  if (weight >= 100) return y > 0 ? Infinity : 0;
+  const w = weight / 100;
+  const a = PRIOR_CONCENTRATION * w;
+  const b = PRIOR_CONCENTRATION * (1 - w);
+  return logBeta(a + x, b + y) - logBeta(a, b) - x * Math.log(w) - y * Math.log(1 - w);
+}
