@@ -47,8 +47,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them or check the spelling in the adapter docs`;
     case 'invalid_value':
       return `${issue.message}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union':
-      return `${issue.message}; see the adapter docs for the allowed shapes`;
+    case 'invalid_type':
+      return issue.input === undefined ? `is required (${issue.expected})` : issue.message;
     default:
       return issue.message;
   }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binomialBound } from '../testing/seededRandom.js';
 import { ensureNginx, startNamedUpstream, type NamedUpstream } from '../testing/upstreams.js';
 import { createAccessLogTail } from './accessLogTail.js';
-import { fetchMarker } from './nginxControl.js';
+import { fetchMarker, testConfig } from './nginxControl.js';
 import { createNginxAdapter } from './nginxAdapter.js';
 import { startPrivateNginx, type PrivateNginx } from './privateNginx.js';
 import { renderInclude } from './renderInclude.js';
@@ -142,6 +142,42 @@ describe('nginx adapter on a private nginx', () => {
     expect(tail.stats.truncations).toBe(1);
     expect(tail.stats.malformed).toBe(0);
     await tail.stop();
+  });
+
+  it('every hashing key and override combination passes nginx -t', async () => {
+    const good = await readFile(nginx.includePath, 'utf8');
+    const variants = [
+      { hashKey: { kind: 'client' as const }, overrideHeader: null, overrideCookie: null },
+      { hashKey: { kind: 'cookie' as const, name: 'session', fallback: 'client' as const }, overrideHeader: 'x-sluice-variant', overrideCookie: null },
+      { hashKey: { kind: 'header' as const, name: 'x-user-id', fallback: 'request' as const }, overrideHeader: null, overrideCookie: 'sluice_variant' },
+    ];
+    try {
+      for (const variant of variants) {
+        for (const weightPercent of [0, 0.01, 33.33, 100]) {
+          await writeFile(nginx.includePath, renderInclude({ ...nginx.adapterOptions, ...variant, variablePrefix: 'sluice' }, { weightPercent, generation: 1 }, 'check'));
+          const result = await testConfig({ ...nginx.adapterOptions, binary: nginx.binary, testTimeoutMs: 15_000 });
+          expect(result, `${JSON.stringify(variant)} at ${weightPercent}%`).toMatchObject({ ok: true });
+        }
+      }
+    } finally {
+      await writeFile(nginx.includePath, good);
+    }
+  });
+
+  it('sticky by cookie: one session stays on one version, with the fallback key when absent', async () => {
+    const sticky = createNginxAdapter({ ...nginx.adapterOptions, hashKey: { kind: 'cookie', name: 'session', fallback: 'request' } }, { rolloutId: 'e2e-sticky' });
+    expect(await sticky.apply({ weightPercent: 50, generation: 20 })).toEqual({ weightPercent: 50, generation: 20 });
+    const sessions = Array.from({ length: 20 }, (_, i) => `user-${i}`);
+    const seen = new Map<string, string>();
+    for (const session of sessions) {
+      const counts = await countVariants(nginx.url, 10, { cookie: `session=${session}` }, 2);
+      expect(counts.stable === 10 || counts.candidate === 10).toBe(true);
+      seen.set(session, counts.stable === 10 ? 'stable' : 'candidate');
+    }
+    expect(new Set(seen.values()).size).toBe(2);
+    const anonymous = await countVariants(nginx.url, 400);
+    expect(Math.abs(anonymous.candidate - 200)).toBeLessThanOrEqual(binomialBound(400, 0.5));
+    await sticky.close();
   });
 });
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { createAdapter } from './createAdapter.js';
+import { createWeightedRouter } from './inprocess/weightedRouter.js';
+import { backoffDelayMs, retryWithBackoff } from './retry.js';
+
+const context = { rolloutId: 'r1' };
+
+describe('createAdapter', () => {
+  it('creates the none adapter, which applies instantly, idempotently, and records what it applied', async () => {
+    const adapter = createAdapter({ type: 'none', options: {} }, context);
+    expect(adapter.type).toBe('none');
+    expect(await adapter.apply({ weightPercent: 10.555, generation: 1 })).toEqual({ weightPercent: 10.56, generation: 1 });
+    await adapter.apply({ weightPercent: 10.56, generation: 1 });
+    expect(await adapter.read()).toEqual({ weightPercent: 10.56, generation: 1 });
+    expect((adapter as unknown as { history: unknown[] }).history).toHaveLength(1);
+  });
+
+  it('creates the inprocess adapter around a router', async () => {
+    const router = createWeightedRouter();
+    const adapter = createAdapter({ type: 'inprocess', options: { router } }, context);
+    await adapter.apply({ weightPercent: 25, generation: 2 });
+    expect(router.current()).toEqual({ weightPercent: 25, generation: 2 });
+  });
+
+  it('reports bad options with SLUICE_E_ADAPTER_OPTIONS, naming each path and what is allowed', () => {
+    let error: unknown;
+    try {
+      createAdapter({ type: 'nginx', options: { includePath: 'x.conf', hashKey: { kind: 'bogus' }, extra: 1 } }, context);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'SLUICE_E_ADAPTER_OPTIONS' });
+    const message = (error as Error).message;
+    expect(message).toContain('adapter.options.includePath: must be an absolute path');
+    expect(message).toMatch(/adapter\.options\.hashKey\.kind: .*'request' \| 'client' \| 'cookie' \| 'header'/);
+    expect(message).toMatch(/unknown option\(s\) "extra"/);
+    expect(message).toContain('adapter.options.mainConfigPath: is required (string)');
+  });
+
+  it('names the implemented types for a type that does not exist yet', () => {
+    expect(() => createAdapter({ type: 'envoy', options: {} }, context)).toThrowError(
+      expect.objectContaining({ code: 'SLUICE_E_ADAPTER_OPTIONS', message: expect.stringMatching(/"envoy" is planned but not implemented yet; use one of: none, inprocess, nginx/) }),
+    );
+    expect(() => createAdapter({ type: 'bogus' as never, options: {} }, context)).toThrow(/is unknown/);
+  });
+});
+
+describe('retryWithBackoff', () => {
+  const policy = { attemptsMax: 4, delayMsInitial: 100, delayMsMax: 300, multiplier: 2, jitterRatio: 0.5 };
+
+  it('grows delays exponentially up to the cap, with jitter below the base', () => {
+    expect([1, 2, 3, 4].map((a) => backoffDelayMs(policy, a, () => 0))).toEqual([100, 200, 300, 300]);
+    expect(backoffDelayMs(policy, 2, () => 0.999999)).toBe(100);
+  });
+
+  it('stops after attemptsMax and does not retry non-retryable errors', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const sleep = async (ms: number): Promise<void> => void delays.push(ms);
+    await expect(retryWithBackoff(policy, async () => Promise.reject(new Error(`fail ${++calls}`)), { sleep, random: () => 0 })).rejects.toThrow('fail 4');
+    expect(delays).toEqual([100, 200, 300]);
+    calls = 0;
+    await expect(retryWithBackoff(policy, async () => Promise.reject(new Error(`fail ${++calls}`)), { sleep, isRetryable: () => false })).rejects.toThrow('fail 1');
+    expect(await retryWithBackoff(policy, async (attempt) => (attempt < 3 ? Promise.reject(new Error('x')) : attempt), { sleep })).toBe(3);
+  });
+});
