@@ -37,3 +37,6 @@ export { roundWeightPercent } from './adapter.js';
 export type { TrafficAdapter, WeightState, AdapterHealth } from './adapter.js';
 export type { GateEvaluator, GateContext, GateResult } from './judge/gate.js';
 export { gateEvaluatorFor } from './judge/registry.js';
+export { RolloutSession } from './rollout/RolloutSession.js';
+export type { RolloutSessionOptions, RolloutLog } from './rollout/RolloutSession.js';
+export type { RolloutView } from './machine/rolloutView.js';
