@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isSluiceError } from '@sluice/core';
+import { isDaemonError } from '../errors.js';
 import { commandRegistrations } from './commands/index.js';
 import { CliExit, EXIT } from './exitCodes.js';
 
@@ -21,6 +22,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (error) {
     if (error instanceof CliExit) return error.exitCode;
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (isDaemonError(error)) {
+      io.err(`sluice: ${error.message}\n`);
+      if (error.code === 'SLUICE_E_DAEMON_UNREACHABLE') return EXIT.unreachable;
+      if (error.code === 'SLUICE_E_CONFIG_INVALID' || error.code === 'SLUICE_E_LISTEN_NOT_LOOPBACK' || error.code === 'SLUICE_E_TOKEN_FILE') return EXIT.usage;
+      return EXIT.failure;
+    }
     if (isSluiceError(error)) {
       io.err(`sluice: ${error.message}\n`);
       return EXIT.failure;

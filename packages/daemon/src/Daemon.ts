@@ -1,0 +1,198 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { EventLog, SampleRecorder, type TrafficAdapter } from '@sluice/core';
+import { createAdapter } from '@sluice/adapters';
+import type { Logger } from 'pino';
+import { assertListenAllowed, formatListenAddress, parseListenAddress } from './config/listenAddress.js';
+import type { DaemonConfig } from './config/daemonConfig.js';
+import { createApiServer } from './http/apiServer.js';
+import { BearerAuth } from './http/auth.js';
+import { apiRoutes } from './http/routes.js';
+import { IngestJournal } from './ingest/IngestJournal.js';
+import { IngestPipeline } from './ingest/IngestPipeline.js';
+import { HealthProber } from './sources/healthProber.js';
+import { logDecisions } from './runtime/decisionLog.js';
+import { EventBus } from './runtime/EventBus.js';
+import { Reconciler, type ReconcilerMetrics } from './runtime/Reconciler.js';
+import { recover, type RecoveryReport } from './runtime/recovery.js';
+import { RolloutRuntime, type RolloutEntry } from './runtime/RolloutRuntime.js';
+import { RolloutService } from './runtime/RolloutService.js';
+import { Scheduler } from './runtime/Scheduler.js';
+
+export interface DaemonOptions {
+  config: DaemonConfig;
+  token: string;
+  logger: Logger;
+  /** Clock; default Date.now. */
+  now?: () => number;
+  /** Adapter factory; default `createAdapter` of @sluice/adapters for the spec's `adapter` section. */
+  createAdapter?: (entry: RolloutEntry) => TrafficAdapter;
+  /** Prometheus text for /metrics; default the daemon's own counters. */
+  renderMetrics?: () => Promise<string> | string;
+  reconcilerMetrics?: ReconcilerMetrics;
+  /** Called on an unrecoverable failure (journal write); default: exit the process with code 70. */
+  onFatal?: (error: unknown) => void;
+}
+
+function defaultOnFatal(): void {
+  process.exit(70);
+}
+
+/**
+ * One daemon: one SQLite file, many rollouts. Start order: open the log and the journal, listen (so /healthz answers
+ * and /readyz says 503), recover every rollout, start the scheduler, then ready. Stop order is the reverse, and every
+ * queued sample batch is committed before the files close.
+ */
+export class Daemon {
+  readonly log: EventLog;
+  readonly runtime: RolloutRuntime;
+  readonly scheduler: Scheduler;
+  readonly pipeline: IngestPipeline;
+  readonly recorder: SampleRecorder;
+  readonly #journal: IngestJournal;
+  readonly #reconciler: Reconciler;
+  readonly #prober: HealthProber;
+  readonly #server: Server;
+  readonly #logger: Logger;
+  #ready = false;
+  #recovery: RecoveryReport | undefined;
+
+  private constructor(options: DaemonOptions) {
+    const { config, logger } = options;
+    const now = options.now ?? Date.now;
+    this.#logger = logger;
+    mkdirSync(dirname(config.db), { recursive: true });
+    // The log first: it migrates the file and marks it as a Sluice log before the journal adds its table.
+    this.log = EventLog.open(config.db);
+    this.#journal = IngestJournal.open(config.db);
+    this.recorder = new SampleRecorder();
+    const bus = new EventBus();
+    this.runtime = new RolloutRuntime(this.log, bus, logger);
+    const runtime = this.runtime;
+    this.pipeline = new IngestPipeline(this.#journal, this.recorder, {
+      closedBeforeAt: () => this.scheduler.closedBeforeAt,
+      acceptsSamples: (rolloutId) => runtime.get(rolloutId)?.session.view.terminal === false,
+      onJournalFailure: (error) => {
+        logger.fatal({ err: error }, 'ingest journal write failed; stopping (fail-stop) so that no unacknowledged sample is judged');
+        (options.onFatal ?? defaultOnFatal)(error);
+      },
+    });
+    const adapterFactory = options.createAdapter ?? ((entry: RolloutEntry) => createAdapter(entry.spec.adapter, { rolloutId: entry.id, logger: logger.child({ rolloutId: entry.id }) }));
+    this.#reconciler = new Reconciler(
+      runtime,
+      { applyTimeoutMs: config.applyTimeoutMs, applyAttemptsMax: config.applyAttemptsMax, readBackIntervalMs: config.readBackIntervalMs, now, createAdapter: adapterFactory, ...(options.reconcilerMetrics ? { metrics: options.reconcilerMetrics } : {}) },
+      logger,
+    );
+    this.scheduler = new Scheduler(
+      { runtime, windows: this.recorder, pipeline: this.pipeline, journal: this.#journal, reconciler: this.#reconciler },
+      { tickMs: config.tickMs, windowGraceMs: config.windowGraceMs, now },
+      logger,
+    );
+    this.#prober = new HealthProber({
+      onResult: (rolloutId, data, at) => {
+        if (runtime.get(rolloutId)?.session.view.terminal !== false) return;
+        try {
+          runtime.ingest(rolloutId, { type: 'health.checked', at, data });
+        } catch (error) {
+          logger.error({ rolloutId, err: error }, 'cannot record health-check result');
+        }
+      },
+    });
+    runtime.onCommitted((entry, events) => this.#onCommitted(entry, events));
+    const service = new RolloutService({ runtime, pipeline: this.pipeline, log: this.log, now });
+    this.#server = createApiServer({
+      routes: apiRoutes({
+        service,
+        log: this.log,
+        bus,
+        limits: { jsonBodyBytesMax: config.jsonBodyBytesMax, sampleBodyBytesMax: config.sampleBodyBytesMax },
+        renderMetrics: options.renderMetrics ?? (() => ''),
+        isReady: () => this.#ready,
+      }),
+      auth: new BearerAuth(options.token),
+      openReads: config.openReads,
+      isReady: () => this.#ready,
+      logger,
+    });
+  }
+
+  /** Starts a daemon and resolves once it is ready (recovery done, scheduler running). */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const address = parseListenAddress(options.config.listen);
+    assertListenAllowed(address, options.config.allowNonLoopback);
+    const daemon = new Daemon(options);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        daemon.#server.once('error', reject);
+        daemon.#server.listen(address.port, address.host, () => resolve());
+      });
+      daemon.#recovery = recover(
+        {
+          log: daemon.log,
+          runtime: daemon.runtime,
+          journal: daemon.#journal,
+          sink: daemon.recorder,
+          activate: (entry) => daemon.#activate(entry),
+          closeWindowsThrough: (at) => daemon.scheduler.closeWindows(at, (options.now ?? Date.now)()),
+        },
+        options.logger,
+      );
+      daemon.scheduler.start();
+      daemon.#reconciler.tick();
+      daemon.#ready = true;
+      options.logger.info({ listen: daemon.address, db: options.config.db, rollouts: daemon.#recovery.rollouts }, 'sluice daemon ready');
+      return daemon;
+    } catch (error) {
+      await daemon.stop();
+      throw error;
+    }
+  }
+
+  /** `host:port` the server listens on (the real port when 0 was asked). */
+  get address(): string {
+    const info = this.#server.address() as AddressInfo | null;
+    return info ? formatListenAddress({ host: info.address, port: info.port }) : '';
+  }
+
+  get url(): string {
+    return `http://${this.address}`;
+  }
+
+  get recovery(): RecoveryReport | undefined {
+    return this.#recovery;
+  }
+
+  async stop(): Promise<void> {
+    this.#ready = false;
+    this.scheduler.stop();
+    for (const entry of this.runtime.entries()) this.#prober.stop(entry.id);
+    await new Promise<void>((resolve) => {
+      if (!this.#server.listening) return resolve();
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+    this.pipeline.close();
+    await this.#reconciler.close();
+    this.#journal.close();
+    this.log.close();
+  }
+
+  #activate(entry: RolloutEntry): void {
+    this.recorder.open(entry.id, entry.spec.window);
+    const health = entry.spec.sources.health;
+    if (health) this.#prober.start(entry.id, { url: health.url, intervalMs: health.interval, timeoutMs: health.timeout });
+  }
+
+  #onCommitted(entry: RolloutEntry, events: Parameters<Parameters<RolloutRuntime['onCommitted']>[0]>[1]): void {
+    logDecisions(this.#logger, entry, events);
+    if (events.some((e) => e.type === 'rollout.created')) this.#activate(entry);
+    if (events.some((e) => e.type === 'weight.desired')) this.#reconciler.step(entry);
+    if (entry.session.view.terminal) {
+      this.recorder.drop(entry.id);
+      this.#journal.discardRollout(entry.id);
+      this.#prober.stop(entry.id);
+    }
+  }
+}

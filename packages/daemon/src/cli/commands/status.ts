@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { clientFrom, withClientOptions, type ClientFlags } from '../clientOptions.js';
+import type { CliIo } from '../main.js';
+import { rolloutBlock, rolloutLine } from '../renderRollout.js';
+
+/** `sluice status [ID]`: one rollout in detail, or every rollout one line each. */
+export function registerStatus(program: Command, io: CliIo): void {
+  withClientOptions(program.command('status').argument('[id]', 'rollout id; all rollouts when omitted').description('Show rollouts: phase, stage, weights, gate verdicts'))
+    .action(async (id: string | undefined, flags: ClientFlags) => {
+      const client = clientFrom(flags);
+      if (id) {
+        const { body } = await client.getRollout(id);
+        io.out(flags.json ? `${JSON.stringify(body.rollout)}\n` : rolloutBlock(body.rollout, Date.now()));
+        return;
+      }
+      const { body } = await client.listRollouts();
+      if (flags.json) io.out(`${JSON.stringify(body.rollouts)}\n`);
+      else if (body.rollouts.length === 0) io.out('no rollouts yet — create one with `sluice start SPEC`\n');
+      else io.out(`${body.rollouts.map(rolloutLine).join('\n')}\n`);
+    });
+}

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DaemonError } from '../errors.js';
+
+/**
+ * Daemon settings. Every setting comes, in order of precedence, from a command-line flag, an environment variable,
+ * the config file (`--config FILE` / SLUICE_CONFIG, YAML or JSON, keys as below), or the default. docs/cli.md lists
+ * them all; this table is the single source of names.
+ */
+export const daemonConfigSchema = z
+  .object({
+    db: z.string().min(1).default('.sluice/sluice.db'),
+    listen: z.string().min(1).default('127.0.0.1:7400'),
+    tokenFile: z.string().min(1).optional(),
+    openReads: z.boolean().default(false),
+    allowNonLoopback: z.boolean().default(false),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    tickMs: z.int().min(10).max(60_000).default(250),
+    windowGraceMs: z.int().min(0).max(600_000).default(500),
+    sampleBodyBytesMax: z.int().min(1_024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+    jsonBodyBytesMax: z.int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
+    applyTimeoutMs: z.int().min(100).max(600_000).default(15_000),
+    applyAttemptsMax: z.int().min(1).max(1_000).default(6),
+    readBackIntervalMs: z.int().min(100).max(3_600_000).default(5_000),
+  })
+  .strict();
+
+export type DaemonConfig = z.output<typeof daemonConfigSchema>;
+export type DaemonConfigInput = z.input<typeof daemonConfigSchema>;
+type Key = keyof DaemonConfig;
+
+/** Environment variable of every setting. */
+export const CONFIG_ENV: Record<Key, string> = {
+  db: 'SLUICE_DB',
+  listen: 'SLUICE_LISTEN',
+  tokenFile: 'SLUICE_TOKEN_FILE',
+  openReads: 'SLUICE_OPEN_READS',
+  allowNonLoopback: 'SLUICE_ALLOW_NON_LOOPBACK',
+  logLevel: 'SLUICE_LOG_LEVEL',
+  tickMs: 'SLUICE_TICK_MS',
+  windowGraceMs: 'SLUICE_WINDOW_GRACE_MS',
+  sampleBodyBytesMax: 'SLUICE_SAMPLE_BODY_BYTES_MAX',
+  jsonBodyBytesMax: 'SLUICE_JSON_BODY_BYTES_MAX',
+  applyTimeoutMs: 'SLUICE_APPLY_TIMEOUT_MS',
+  applyAttemptsMax: 'SLUICE_APPLY_ATTEMPTS_MAX',
+  readBackIntervalMs: 'SLUICE_READ_BACK_INTERVAL_MS',
+};
+
+const BOOLEAN_KEYS = new Set<Key>(['openReads', 'allowNonLoopback']);
+const INTEGER_KEYS = new Set<Key>(['tickMs', 'windowGraceMs', 'sampleBodyBytesMax', 'jsonBodyBytesMax', 'applyTimeoutMs', 'applyAttemptsMax', 'readBackIntervalMs']);
+
+export interface ConfigSources {
+  /** Values given as flags (undefined = not given). */
+  flags: Partial<Record<Key, unknown>>;
+  env: NodeJS.ProcessEnv;
+  /** Config file path from `--config` or SLUICE_CONFIG. */
+  configFile?: string | undefined;
+}
+
+/** Resolves the configuration: flag > environment > file > default. Throws SLUICE_E_CONFIG_INVALID naming the source. */
+export function resolveDaemonConfig({ flags, env, configFile }: ConfigSources): DaemonConfig {
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  const file = configFile ?? env.SLUICE_CONFIG;
+  if (file) {
+    for (const [key, value] of Object.entries(readConfigFile(file))) {
+      merged[key] = value;
+      origin[key] = `config file ${file}`;
+    }
+  }
+  for (const key of Object.keys(CONFIG_ENV) as Key[]) {
+    const raw = env[CONFIG_ENV[key]];
+    if (raw !== undefined && raw !== '') {
+      merged[key] = coerce(key, raw);
+      origin[key] = `environment variable ${CONFIG_ENV[key]}`;
+    }
+  }
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    merged[key] = typeof value === 'string' ? coerce(key as Key, value) : value;
+    origin[key] = `flag --${kebab(key)}`;
+  }
+  const parsed = daemonConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      return `  - ${key || '(root)'} (from ${origin[key] ?? 'config file'}): ${issue.message}`;
+    });
+    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `invalid daemon configuration:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `cannot read config file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `config file ${file} is not valid YAML or JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `config file ${file} must hold a mapping of settings (db, listen, tokenFile, …)`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function coerce(key: Key, raw: string): unknown {
+  if (BOOLEAN_KEYS.has(key)) {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    return raw;
+  }
+  if (INTEGER_KEYS.has(key) && /^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

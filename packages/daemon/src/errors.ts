@@ -1,0 +1,109 @@
+import { isSluiceError, type SluiceErrorCode } from '@sluice/core';
+
+/**
+ * Every expected failure of the daemon and the CLI is a DaemonError with a stable `code`. Core failures stay
+ * SluiceErrors with core codes; `httpStatusOf` maps both to HTTP statuses in one table (tRPC's getHTTPStatusCode).
+ * Messages say what was wrong, where, and what to do.
+ */
+export type DaemonErrorCode =
+  | 'SLUICE_E_CONFIG_INVALID'
+  | 'SLUICE_E_LISTEN_NOT_LOOPBACK'
+  | 'SLUICE_E_TOKEN_FILE'
+  | 'SLUICE_E_UNAUTHORIZED'
+  | 'SLUICE_E_ROUTE_NOT_FOUND'
+  | 'SLUICE_E_METHOD_NOT_ALLOWED'
+  | 'SLUICE_E_BODY_TOO_LARGE'
+  | 'SLUICE_E_BODY_INVALID'
+  | 'SLUICE_E_MEDIA_TYPE'
+  | 'SLUICE_E_SPEC_CONFLICT'
+  | 'SLUICE_E_ROLLOUT_TERMINAL'
+  | 'SLUICE_E_NOT_READY'
+  | 'SLUICE_E_INGEST_OVERLOADED'
+  | 'SLUICE_E_JOURNAL'
+  | 'SLUICE_E_DAEMON_UNREACHABLE'
+  | 'SLUICE_E_DAEMON_RESPONSE'
+  | 'SLUICE_E_INTERNAL'
+  // pull sources and notifications (sources/, notify/)
+  | 'SLUICE_E_PROMETHEUS_TOKEN_MISSING'
+  | 'SLUICE_E_PROMETHEUS_UNREACHABLE'
+  | 'SLUICE_E_PROMETHEUS_QUERY'
+  | 'SLUICE_E_PROMETHEUS_NO_DATA'
+  | 'SLUICE_E_WEBHOOK_DELIVERY'
+  | 'SLUICE_E_WEBHOOK_SECRET_MISSING';
+
+export class DaemonError extends Error {
+  readonly code: DaemonErrorCode;
+  /** Extra fields returned in the HTTP error body (e.g. the rejected lines of a batch). */
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: DaemonErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DaemonError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export function isDaemonError(value: unknown): value is DaemonError {
+  return value instanceof DaemonError;
+}
+
+export type ErrorCode = SluiceErrorCode | DaemonErrorCode;
+
+/**
+ * The one table from error code to HTTP status. A code missing here answers 500; the unit test checks every code
+ * known at build time is listed, so adding a code without a status fails a test rather than the build of others.
+ */
+export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  // core
+  SLUICE_E_SPEC_PARSE: 400,
+  SLUICE_E_SPEC_INVALID: 422,
+  SLUICE_E_DURATION_INVALID: 400,
+  SLUICE_E_APPEND_CONFLICT: 409,
+  SLUICE_E_EVENT_INVALID: 500,
+  SLUICE_E_LOG_TAMPERED: 500,
+  SLUICE_E_LOG_SCHEMA: 500,
+  SLUICE_E_ROLLOUT_NOT_FOUND: 404,
+  SLUICE_E_ROLLOUT_EXISTS: 409,
+  SLUICE_E_SAMPLE_INVALID: 400,
+  SLUICE_E_COMMAND_REJECTED: 409,
+  SLUICE_E_ADAPTER_OPTIONS: 422,
+  SLUICE_E_ADAPTER_APPLY: 502,
+  SLUICE_E_ADAPTER_READ: 502,
+  SLUICE_E_TRAFFIC_MODEL_INVALID: 422,
+  // daemon
+  SLUICE_E_CONFIG_INVALID: 500,
+  SLUICE_E_LISTEN_NOT_LOOPBACK: 500,
+  SLUICE_E_TOKEN_FILE: 500,
+  SLUICE_E_UNAUTHORIZED: 401,
+  SLUICE_E_ROUTE_NOT_FOUND: 404,
+  SLUICE_E_METHOD_NOT_ALLOWED: 405,
+  SLUICE_E_BODY_TOO_LARGE: 413,
+  SLUICE_E_BODY_INVALID: 400,
+  SLUICE_E_MEDIA_TYPE: 415,
+  SLUICE_E_SPEC_CONFLICT: 409,
+  SLUICE_E_ROLLOUT_TERMINAL: 409,
+  SLUICE_E_NOT_READY: 503,
+  SLUICE_E_INGEST_OVERLOADED: 503,
+  SLUICE_E_JOURNAL: 500,
+  SLUICE_E_DAEMON_UNREACHABLE: 502,
+  SLUICE_E_DAEMON_RESPONSE: 502,
+  SLUICE_E_INTERNAL: 500,
+  SLUICE_E_PROMETHEUS_TOKEN_MISSING: 500,
+  SLUICE_E_PROMETHEUS_UNREACHABLE: 502,
+  SLUICE_E_PROMETHEUS_QUERY: 502,
+  SLUICE_E_PROMETHEUS_NO_DATA: 503,
+  SLUICE_E_WEBHOOK_DELIVERY: 502,
+  SLUICE_E_WEBHOOK_SECRET_MISSING: 500,
+};
+
+/** The HTTP status of any thrown value: its code's status, or 500 for anything that is not a coded error. */
+export function httpStatusOf(error: unknown): number {
+  const code = codeOf(error);
+  return (code && HTTP_STATUS_BY_CODE[code]) ?? 500;
+}
+
+/** The stable code of a coded error (core or daemon), or undefined for anything else. */
+export function codeOf(error: unknown): ErrorCode | undefined {
+  if (isDaemonError(error) || isSluiceError(error)) return error.code;
+  return undefined;
+}

@@ -1,0 +1,77 @@
+import { DaemonError } from '../errors.js';
+
+/** Batches per transaction: a flush takes at most this many; the rest go into the next one, right after. */
+export const GROUP_BATCHES_MAX = 1_000;
+/** Batches waiting for a flush; past this, new batches are refused with 503 so memory stays bounded. */
+export const GROUP_QUEUE_MAX = 20_000;
+
+interface Pending<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: every batch submitted during one turn of the event loop is committed by the same synchronous
+ * `commit` call (one SQLite transaction, one fsync), at the latest on the next `setImmediate` — so the latency a batch
+ * gains is at most one event-loop turn plus the duration of the commit it shares, and a commit holds at most
+ * GROUP_BATCHES_MAX batches. While a commit runs (it is synchronous), new requests queue in the sockets and form the
+ * next group, which is how throughput rises with concurrency without a timer.
+ */
+export class GroupCommitter<T, R> {
+  readonly #commit: (items: readonly T[]) => R[];
+  #queue: Pending<T, R>[] = [];
+  #scheduled = false;
+  #closed = false;
+
+  /** `commit` must return one result per item, in order; if it throws, every item of the group is rejected. */
+  constructor(commit: (items: readonly T[]) => R[]) {
+    this.#commit = commit;
+  }
+
+  submit(item: T): Promise<R> {
+    if (this.#closed) return Promise.reject(new DaemonError('SLUICE_E_NOT_READY', 'the daemon is shutting down; retry against the restarted daemon'));
+    if (this.#queue.length >= GROUP_QUEUE_MAX) {
+      return Promise.reject(new DaemonError('SLUICE_E_INGEST_OVERLOADED', `ingest queue is full (${GROUP_QUEUE_MAX} batches waiting); retry with backoff`));
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      if (this.#queue.length >= GROUP_BATCHES_MAX) this.flush();
+      else this.#schedule();
+    });
+  }
+
+  /** Commits what is queued now, synchronously (also called by the scheduler before closing windows). */
+  flush(): void {
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0, GROUP_BATCHES_MAX);
+      let results: R[];
+      try {
+        results = this.#commit(group.map((p) => p.item));
+      } catch (error) {
+        for (const pending of group) pending.reject(error);
+        continue;
+      }
+      group.forEach((pending, i) => pending.resolve(results[i]!));
+    }
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Flushes what is queued and refuses anything submitted later. */
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.flush();
+    });
+  }
+}

@@ -1,0 +1,148 @@
+import { latencyMsToUs, type RequestSample, type Variant } from '@sluice/core';
+import { GroupCommitter } from './GroupCommitter.js';
+import type { IngestJournal, JournalRow } from './IngestJournal.js';
+import type { ParsedSample, RejectedLine } from './parseSamples.js';
+
+/** One pre-aggregated window as pushed to /v1/rollouts/:id/windows. */
+export interface AggregateWindow {
+  line: number;
+  variant: Variant;
+  windowStartAt: number;
+  count: number;
+  errors: number;
+  latencyHistogram?: string;
+}
+
+export type IngestItem =
+  | { kind: 'samples'; rolloutId: string; windowMs: number; samples: ParsedSample[] }
+  | { kind: 'windows'; rolloutId: string; windowMs: number; windows: AggregateWindow[] };
+
+export interface IngestResult {
+  accepted: number;
+  rejected: RejectedLine[];
+}
+
+/** Where samples are aggregated in memory: core's SampleRecorder. `false` means refused (late or too far ahead). */
+export interface SampleSink {
+  record(rolloutId: string, sample: RequestSample): boolean;
+  recordAggregate(rolloutId: string, window: { variant: Variant; windowStartAt: number; count: number; errors: number; latencyHistogram?: string }): boolean;
+}
+
+export interface IngestGuards {
+  /** Windows ending at or before this time are closed: samples for them are late. */
+  closedBeforeAt(): number;
+  /** Whether the rollout still takes samples (exists and is not terminal). */
+  acceptsSamples(rolloutId: string): boolean;
+  onCommitted?(stats: { batches: number; samples: number; rejected: number; commitMs: number }): void;
+  /** The journal could not be written after samples were recorded in memory: the daemon must stop (fail-stop). */
+  onJournalFailure(error: unknown): void;
+}
+
+/**
+ * Durable ingestion: the batches of one group are recorded into the in-memory recorder (which refuses late and
+ * too-far-ahead samples), the accepted ones are written to the ingest journal in one transaction, and only then are
+ * the batches acknowledged. Recording and the journal write run in one synchronous step, so the scheduler can never
+ * close a window in between: an acknowledged sample is always in exactly one window event, or in the journal waiting
+ * for its window. A journal write failure is fatal (fail-stop), so memory never holds what the disk does not.
+ */
+export class IngestPipeline {
+  readonly #journal: IngestJournal;
+  readonly #sink: SampleSink;
+  readonly #guards: IngestGuards;
+  readonly #committer: GroupCommitter<IngestItem, IngestResult>;
+
+  constructor(journal: IngestJournal, sink: SampleSink, guards: IngestGuards) {
+    this.#journal = journal;
+    this.#sink = sink;
+    this.#guards = guards;
+    this.#committer = new GroupCommitter((items) => this.#commit(items));
+  }
+
+  /** Resolves once the accepted part of the batch is durable; never resolves before. */
+  submit(item: IngestItem): Promise<IngestResult> {
+    return this.#committer.submit(item);
+  }
+
+  /** Commits queued batches now (before the scheduler closes windows, and at shutdown). */
+  flush(): void {
+    this.#committer.flush();
+  }
+
+  close(): void {
+    this.#committer.close();
+  }
+
+  get queued(): number {
+    return this.#committer.queued;
+  }
+
+  #commit(items: readonly IngestItem[]): IngestResult[] {
+    const started = performance.now();
+    const closedBeforeAt = this.#guards.closedBeforeAt();
+    const aggregates = new Map<string, { row: JournalRow; latencies: number[] }>();
+    const results: IngestResult[] = [];
+    let sampleCount = 0;
+    let rejectedCount = 0;
+    for (const item of items) {
+      const result: IngestResult = { accepted: 0, rejected: [] };
+      results.push(result);
+      if (!this.#guards.acceptsSamples(item.rolloutId)) {
+        const lines = item.kind === 'samples' ? item.samples : item.windows;
+        for (const entry of lines) result.rejected.push({ line: entry.line, reason: `rollout "${item.rolloutId}" has ended; it takes no more samples` });
+      } else if (item.kind === 'samples') {
+        for (const sample of item.samples) {
+          const windowStartAt = sample.at - (sample.at % item.windowMs);
+          // The recorder refuses samples of closed windows (late) and beyond its bound of open windows (overflow).
+          if (!this.#sink.record(item.rolloutId, { variant: sample.variant, at: sample.at, ok: sample.ok, latencyMs: sample.latencyMs })) {
+            result.rejected.push({ line: sample.line, reason: refusedReason(windowStartAt, item.windowMs, closedBeforeAt) });
+            continue;
+          }
+          const key = `${item.rolloutId}\u0000${windowStartAt}\u0000${sample.variant}`;
+          let aggregate = aggregates.get(key);
+          if (!aggregate) {
+            aggregate = { row: { rolloutId: item.rolloutId, windowStartAt, variant: sample.variant, count: 0, errors: 0 }, latencies: [] };
+            aggregates.set(key, aggregate);
+          }
+          aggregate.row.count++;
+          if (!sample.ok) aggregate.row.errors++;
+          aggregate.latencies.push(latencyMsToUs(sample.latencyMs));
+          result.accepted++;
+        }
+      } else {
+        for (const window of item.windows) {
+          const aggregate: Parameters<SampleSink['recordAggregate']>[1] = { variant: window.variant, windowStartAt: window.windowStartAt, count: window.count, errors: window.errors };
+          if (window.latencyHistogram) aggregate.latencyHistogram = window.latencyHistogram;
+          if (!this.#sink.recordAggregate(item.rolloutId, aggregate)) {
+            result.rejected.push({ line: window.line, reason: refusedReason(window.windowStartAt, item.windowMs, closedBeforeAt) });
+            continue;
+          }
+          const row: JournalRow = { rolloutId: item.rolloutId, ...aggregate };
+          aggregates.set(`${aggregates.size}\u0001`, { row, latencies: [] });
+          result.accepted++;
+        }
+      }
+      sampleCount += result.accepted;
+      rejectedCount += result.rejected.length;
+    }
+    const rows: JournalRow[] = [];
+    for (const { row, latencies } of aggregates.values()) {
+      if (latencies.length > 0) row.latenciesUs = Uint32Array.from(latencies);
+      rows.push(row);
+    }
+    try {
+      this.#journal.write(rows);
+    } catch (error) {
+      // The recorder now holds samples the disk does not: fail-stop, so that memory never gets ahead of the journal.
+      // Nobody was acknowledged; after the restart the clients' retries are counted once.
+      this.#guards.onJournalFailure(error);
+      throw error;
+    }
+    this.#guards.onCommitted?.({ batches: items.length, samples: sampleCount, rejected: rejectedCount, commitMs: performance.now() - started });
+    return results;
+  }
+}
+
+function refusedReason(windowStartAt: number, windowMs: number, closedBeforeAt: number): string {
+  if (windowStartAt + windowMs <= closedBeforeAt) return `late: its window [${new Date(windowStartAt).toISOString()}, +${windowMs} ms) is already closed and judged`;
+  return `too far ahead: its window starts at ${new Date(windowStartAt).toISOString()}, beyond the windows the daemon keeps open — check the producer's clock`;
+}

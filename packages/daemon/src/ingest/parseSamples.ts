@@ -1,0 +1,90 @@
+import { isErrorStatus, type Variant } from '@sluice/core';
+
+/** Lines per batch; a longer body is refused whole (split it). */
+export const BATCH_LINES_MAX = 200_000;
+/** Rejected lines reported individually in a response; the rest are only counted. */
+export const REJECTED_LINES_REPORTED_MAX = 100;
+/** Samples stamped further than this in the future are refused: a clock that far off would open windows early. */
+export const SAMPLE_FUTURE_MS_MAX = 60_000;
+
+/** One accepted per-request sample, as parsed from a line. */
+export interface ParsedSample {
+  line: number;
+  variant: Variant;
+  ok: boolean;
+  latencyMs: number;
+  at: number;
+}
+
+export interface RejectedLine {
+  /** 1-based line number in the request body. */
+  line: number;
+  reason: string;
+}
+
+export interface ParsedBatch {
+  samples: ParsedSample[];
+  rejected: RejectedLine[];
+}
+
+const VARIANTS: Record<string, Variant> = { canary: 'canary', baseline: 'baseline', candidate: 'canary', stable: 'baseline' };
+
+/**
+ * Parses an NDJSON body of per-request samples. Each non-blank line is one JSON object:
+ * `{"variant":"canary","ok":true,"latencyMs":12.3,"at":1732400000000}` or with `"status":503` instead of `ok`.
+ * `at` (ms since epoch, or an ISO-8601 string) defaults to `receivedAt`. A bad line is rejected with its number and
+ * the reason; the other lines are kept (docs/api.md "Partial acceptance").
+ */
+export function parseSampleLines(text: string, receivedAt: number): ParsedBatch {
+  const samples: ParsedSample[] = [];
+  const rejected: RejectedLine[] = [];
+  let start = 0;
+  let line = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    line++;
+    const raw = text.slice(start, end);
+    start = end + 1;
+    if (raw.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      rejected.push({ line, reason: `not JSON: ${(error as Error).message}` });
+      continue;
+    }
+    const result = toSample(value, receivedAt, line);
+    if (typeof result === 'string') rejected.push({ line, reason: result });
+    else samples.push(result);
+  }
+  return { samples, rejected };
+}
+
+/** Counts the lines of a body without parsing it (for the batch bound). */
+export function countLines(text: string): number {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
+}
+
+function toSample(value: unknown, receivedAt: number, line: number): ParsedSample | string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'expected a JSON object';
+  const record = value as Record<string, unknown>;
+  const variant = typeof record.variant === 'string' ? VARIANTS[record.variant] : undefined;
+  if (!variant) return `variant must be "canary" or "baseline" (got ${JSON.stringify(record.variant)})`;
+  let ok: boolean;
+  if (typeof record.ok === 'boolean') ok = record.ok;
+  else if (Number.isInteger(record.status) && (record.status as number) >= 0 && (record.status as number) <= 999) ok = !isErrorStatus(record.status as number);
+  else return 'needs "ok" (boolean) or "status" (integer HTTP status, 0 for a transport failure)';
+  const latencyMs = record.latencyMs;
+  if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
+    return `latencyMs must be a non-negative number (got ${JSON.stringify(latencyMs)})`;
+  }
+  let at = receivedAt;
+  if (typeof record.at === 'number' && Number.isFinite(record.at) && record.at > 0) at = Math.floor(record.at);
+  else if (typeof record.at === 'string' && Number.isFinite(Date.parse(record.at))) at = Date.parse(record.at);
+  else if (record.at !== undefined) return `at must be ms since epoch or an ISO-8601 time (got ${JSON.stringify(record.at)})`;
+  if (at > receivedAt + SAMPLE_FUTURE_MS_MAX) return `at is ${at - receivedAt} ms in the future (more than ${SAMPLE_FUTURE_MS_MAX} ms); check the producer's clock`;
+  return { line, variant, ok, latencyMs, at };
+}

@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { type AnyStoredEvent, type NewInputEvent, type OperatorCommand, type RolloutSpec } from '@sluice/core';
+import { EventLog, RolloutNotFoundError, RolloutSession } from '@sluice/core';
+import type { Logger } from 'pino';
+import { DaemonError } from '../errors.js';
+import type { EventBus } from './EventBus.js';
+
+/** A rollout the daemon drives: its session (state rebuilt from the log) and the spec's fingerprint. */
+export interface RolloutEntry {
+  readonly id: string;
+  readonly spec: RolloutSpec;
+  readonly specDigest: string;
+  session: RolloutSession;
+}
+
+/** Called after events committed, in order: reconciler, notifications, sources, metrics. */
+export type CommittedListener = (entry: RolloutEntry, events: readonly AnyStoredEvent[]) => void;
+
+export interface RuntimeInput {
+  rolloutId: string;
+  input: NewInputEvent;
+}
+
+/**
+ * The rollouts of one daemon: creates and loads sessions, feeds them inputs (several in one durable commit when the
+ * scheduler closes many windows at once), and publishes what was appended. All of it is synchronous — SQLite appends
+ * and machine transitions — so inputs to one rollout are serialised by construction; only adapters and sources,
+ * which are asynchronous, run outside and come back here with their results as inputs.
+ */
+export class RolloutRuntime {
+  readonly #log: EventLog;
+  readonly #bus: EventBus;
+  readonly #logger: Logger;
+  readonly #entries = new Map<string, RolloutEntry>();
+  readonly #listeners: CommittedListener[] = [];
+
+  constructor(log: EventLog, bus: EventBus, logger: Logger) {
+    this.#log = log;
+    this.#bus = bus;
+    this.#logger = logger;
+  }
+
+  onCommitted(listener: CommittedListener): void {
+    this.#listeners.push(listener);
+  }
+
+  get(rolloutId: string): RolloutEntry | undefined {
+    return this.#entries.get(rolloutId);
+  }
+
+  entries(): IterableIterator<RolloutEntry> {
+    return this.#entries.values();
+  }
+
+  /** Rebuilds one rollout from the log (start-up recovery). */
+  load(rolloutId: string): RolloutEntry {
+    const session = RolloutSession.load(this.#log, rolloutId);
+    const spec = session.view.spec;
+    if (!spec) throw new RolloutNotFoundError(rolloutId);
+    const entry: RolloutEntry = { id: rolloutId, spec, specDigest: digestSpec(spec), session };
+    this.#entries.set(rolloutId, entry);
+    return entry;
+  }
+
+  /**
+   * Creates a rollout, idempotently by id: the same spec again returns the existing rollout (`created: false`); a
+   * different spec for an existing id is SLUICE_E_SPEC_CONFLICT (409) — ids are unique in the log for ever.
+   */
+  create(spec: RolloutSpec, at: number): { entry: RolloutEntry; created: boolean } {
+    const existing = this.#entries.get(spec.id);
+    const specDigest = digestSpec(spec);
+    if (existing) {
+      if (existing.specDigest === specDigest) return { entry: existing, created: false };
+      const state = existing.session.view.terminal ? 'ended' : 'running';
+      throw new DaemonError(
+        'SLUICE_E_SPEC_CONFLICT',
+        `rollout "${spec.id}" already exists (${state}) with a different spec; rollout ids are unique in the log — give the new rollout another id`,
+      );
+    }
+    const session = RolloutSession.create(this.#log, spec, at);
+    const entry: RolloutEntry = { id: spec.id, spec, specDigest, session };
+    this.#entries.set(spec.id, entry);
+    const events = [...this.#log.read(spec.id, 0)];
+    this.#committed(entry, events);
+    return { entry, created: true };
+  }
+
+  /** Feeds one input to one rollout and publishes what was appended. */
+  ingest(rolloutId: string, input: NewInputEvent): AnyStoredEvent[] {
+    return this.ingestMany([{ rolloutId, input }]).get(rolloutId) ?? [];
+  }
+
+  /** An operator command as an input event; a command that makes no sense now is recorded as `command.rejected`. */
+  command(rolloutId: string, command: OperatorCommand, at: number, actor?: string, reason?: string): AnyStoredEvent[] {
+    this.require(rolloutId);
+    const data: { command: OperatorCommand; actor?: string; reason?: string } = { command };
+    if (actor) data.actor = actor;
+    if (reason) data.reason = reason;
+    return this.ingest(rolloutId, { type: 'command.issued', at, data });
+  }
+
+  /**
+   * Feeds many inputs in one durable commit (group commit of window closes and ticks). If the commit fails, sessions
+   * touched by it are reloaded from the log (their memory may be ahead of it) and each input is retried in its own
+   * commit, so one failing rollout never blocks the others.
+   */
+  ingestMany(inputs: readonly RuntimeInput[]): Map<string, AnyStoredEvent[]> {
+    const appended = new Map<string, AnyStoredEvent[]>();
+    if (inputs.length === 0) return appended;
+    try {
+      this.#log.transaction(() => {
+        for (const { rolloutId, input } of inputs) this.#ingestOne(rolloutId, input, appended);
+      });
+    } catch (error) {
+      if (inputs.length === 1) {
+        this.#reload(inputs[0]!.rolloutId);
+        throw error;
+      }
+      appended.clear();
+      for (const rolloutId of new Set(inputs.map((i) => i.rolloutId))) this.#reload(rolloutId);
+      for (const { rolloutId, input } of inputs) {
+        try {
+          this.#log.transaction(() => this.#ingestOne(rolloutId, input, appended));
+        } catch (single) {
+          this.#reload(rolloutId);
+          this.#logger.error({ rolloutId, err: single, input: input.type }, 'input could not be appended; the rollout was reloaded from the log');
+        }
+      }
+    }
+    for (const [rolloutId, events] of appended) {
+      const entry = this.#entries.get(rolloutId);
+      if (entry && events.length > 0) this.#committed(entry, events);
+    }
+    return appended;
+  }
+
+  require(rolloutId: string): RolloutEntry {
+    const entry = this.#entries.get(rolloutId);
+    if (!entry) throw new RolloutNotFoundError(rolloutId);
+    return entry;
+  }
+
+  #ingestOne(rolloutId: string, input: NewInputEvent, appended: Map<string, AnyStoredEvent[]>): void {
+    const entry = this.require(rolloutId);
+    const before = entry.session.nextPosition;
+    entry.session.ingest(input);
+    // The session returns only the decisions; subscribers get the stored input too, read back inside the transaction.
+    if (entry.session.nextPosition === before) return;
+    const events = [...this.#log.read(rolloutId, before)];
+    const list = appended.get(rolloutId);
+    if (list) list.push(...events);
+    else appended.set(rolloutId, [...events]);
+  }
+
+  #reload(rolloutId: string): void {
+    if (!this.#entries.has(rolloutId)) return;
+    try {
+      this.load(rolloutId);
+    } catch (error) {
+      this.#logger.error({ rolloutId, err: error }, 'cannot reload rollout from the log');
+    }
+  }
+
+  #committed(entry: RolloutEntry, events: readonly AnyStoredEvent[]): void {
+    this.#bus.publish(events);
+    for (const listener of this.#listeners) {
+      try {
+        listener(entry, events);
+      } catch (error) {
+        this.#logger.error({ rolloutId: entry.id, err: error }, 'listener of committed events failed');
+      }
+    }
+  }
+}
+
+/** A spec's identity for idempotent creation: SHA-256 of its canonical JSON (keys sorted). */
+export function digestSpec(spec: RolloutSpec): string {
+  return createHash('sha256').update(canonical(spec)).digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}

@@ -1,0 +1,140 @@
+import { OPERATOR_COMMANDS, parseSpecText, type AnyStoredEvent, type EventLog, type OperatorCommand } from '@sluice/core';
+import { DaemonError } from '../errors.js';
+import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
+import { BATCH_LINES_MAX, countLines, parseSampleLines, REJECTED_LINES_REPORTED_MAX, type RejectedLine } from '../ingest/parseSamples.js';
+import { parseWindowLines } from '../ingest/parseWindows.js';
+import { rolloutJson } from './rolloutJson.js';
+import type { RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
+
+/** Command names in URLs (`promote-full`) and their operator commands. */
+export const COMMANDS_BY_PATH: Record<string, OperatorCommand> = Object.fromEntries(
+  OPERATOR_COMMANDS.map((c) => [c.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`), c]),
+) as Record<string, OperatorCommand>;
+
+/** Events returned by one JSON read of a rollout's events; page with `from`. */
+export const EVENTS_PAGE_MAX = 10_000;
+
+export interface BatchAnswer {
+  status: number;
+  body: { accepted: number; rejectedCount: number; rejected: RejectedLine[] };
+}
+
+/**
+ * What the HTTP API does, without HTTP: create and read rollouts, commands, samples, health results, events. Routes
+ * translate requests to these calls and errors to statuses (errors.ts).
+ */
+export class RolloutService {
+  readonly #runtime: RolloutRuntime;
+  readonly #pipeline: IngestPipeline;
+  readonly #log: EventLog;
+  readonly #now: () => number;
+
+  constructor(parts: { runtime: RolloutRuntime; pipeline: IngestPipeline; log: EventLog; now: () => number }) {
+    this.#runtime = parts.runtime;
+    this.#pipeline = parts.pipeline;
+    this.#log = parts.log;
+    this.#now = parts.now;
+  }
+
+  create(specText: string): { created: boolean; rollout: Record<string, unknown> } {
+    const spec = parseSpecText(specText, 'request body');
+    const { entry, created } = this.#runtime.create(spec, this.#now());
+    return { created, rollout: rolloutJson(entry) };
+  }
+
+  list(): Record<string, unknown>[] {
+    return [...this.#runtime.entries()].map(rolloutJson);
+  }
+
+  get(rolloutId: string): Record<string, unknown> {
+    return rolloutJson(this.#runtime.require(rolloutId));
+  }
+
+  /** Issues a command; a rejected command answers 409 with the machine's reason (the rejection is in the log too). */
+  command(rolloutId: string, commandPath: string, body: { actor?: unknown; reason?: unknown }): { status: number; body: Record<string, unknown> } {
+    const command = COMMANDS_BY_PATH[commandPath];
+    if (!command) {
+      throw new DaemonError('SLUICE_E_ROUTE_NOT_FOUND', `unknown command "${commandPath}"; use one of: ${Object.keys(COMMANDS_BY_PATH).join(', ')}`);
+    }
+    const actor = typeof body.actor === 'string' ? body.actor.slice(0, 128) : 'api';
+    const reason = typeof body.reason === 'string' ? body.reason.slice(0, 1_024) : undefined;
+    const events = this.#runtime.command(rolloutId, command, this.#now(), actor, reason);
+    const rejected = events.find((e) => e.type === 'command.rejected');
+    const rollout = rolloutJson(this.#runtime.require(rolloutId));
+    if (rejected) {
+      return { status: 409, body: { error: { code: 'SLUICE_E_COMMAND_REJECTED', message: `${command} rejected: ${rejected.data.reason}` }, events, rollout } };
+    }
+    return { status: 200, body: { events, rollout } };
+  }
+
+  async samples(rolloutId: string, text: string): Promise<BatchAnswer> {
+    const entry = this.#acceptingEntry(rolloutId);
+    checkLines(text);
+    const parsed = parseSampleLines(text, this.#now());
+    const result = parsed.samples.length > 0 ? await this.#pipeline.submit({ kind: 'samples', rolloutId, windowMs: entry.spec.window, samples: parsed.samples }) : { accepted: 0, rejected: [] };
+    return batchAnswer(result, parsed.rejected);
+  }
+
+  async windows(rolloutId: string, text: string): Promise<BatchAnswer> {
+    const entry = this.#acceptingEntry(rolloutId);
+    checkLines(text);
+    const parsed = parseWindowLines(text, entry.spec.window);
+    const result = parsed.windows.length > 0 ? await this.#pipeline.submit({ kind: 'windows', rolloutId, windowMs: entry.spec.window, windows: parsed.windows }) : { accepted: 0, rejected: [] };
+    return batchAnswer(result, parsed.rejected);
+  }
+
+  health(rolloutId: string, body: Record<string, unknown>): AnyStoredEvent[] {
+    this.#acceptingEntry(rolloutId);
+    if (typeof body.ok !== 'boolean') throw new DaemonError('SLUICE_E_BODY_INVALID', 'health result needs "ok" (boolean); optional "target" and "detail" (strings)');
+    const data: { ok: boolean; target?: string; detail?: string } = { ok: body.ok };
+    if (typeof body.target === 'string') data.target = body.target.slice(0, 512);
+    if (typeof body.detail === 'string') data.detail = body.detail.slice(0, 1_024);
+    return this.#runtime.ingest(rolloutId, { type: 'health.checked', at: this.#now(), data });
+  }
+
+  metric(rolloutId: string, body: Record<string, unknown>): AnyStoredEvent[] {
+    this.#acceptingEntry(rolloutId);
+    const { name, variant, value } = body;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128 || (variant !== 'canary' && variant !== 'baseline') || typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new DaemonError('SLUICE_E_BODY_INVALID', 'metric observation needs "name" (string), "variant" ("canary" or "baseline") and "value" (finite number)');
+    }
+    return this.#runtime.ingest(rolloutId, { type: 'metric.observed', at: this.#now(), data: { name, variant, value } });
+  }
+
+  /** A page of a rollout's events from `from` (JSON reads); SSE streams use the log and the bus directly. */
+  events(rolloutId: string, from: number, limit: number): { events: AnyStoredEvent[]; next: number } {
+    this.#runtime.require(rolloutId);
+    const events: AnyStoredEvent[] = [];
+    for (const event of this.#log.read(rolloutId, from)) {
+      if (events.length >= Math.min(limit, EVENTS_PAGE_MAX)) break;
+      events.push(event);
+    }
+    return { events, next: events.length > 0 ? events[events.length - 1]!.position + 1 : from };
+  }
+
+  #acceptingEntry(rolloutId: string): RolloutEntry {
+    const entry = this.#runtime.require(rolloutId);
+    if (entry.session.view.terminal) {
+      throw new DaemonError('SLUICE_E_ROLLOUT_TERMINAL', `rollout "${rolloutId}" has ended (${String(entry.session.view.phase)}); it takes no more observations`);
+    }
+    return entry;
+  }
+}
+
+function checkLines(text: string): void {
+  const lines = countLines(text);
+  if (lines > BATCH_LINES_MAX) {
+    throw new DaemonError('SLUICE_E_BODY_TOO_LARGE', `batch has ${lines} lines; at most ${BATCH_LINES_MAX} per request — split it`);
+  }
+}
+
+/**
+ * The partial-acceptance rule: 200 when every line was accepted; 207 when some lines were rejected and the others
+ * accepted (and durable); 400 when no line was accepted. Rejected lines are listed (line number and reason, first
+ * REJECTED_LINES_REPORTED_MAX) and counted.
+ */
+function batchAnswer(result: IngestResult, parseRejected: RejectedLine[]): BatchAnswer {
+  const rejected = [...parseRejected, ...result.rejected].sort((a, b) => a.line - b.line);
+  const status = rejected.length === 0 ? 200 : result.accepted > 0 ? 207 : 400;
+  return { status, body: { accepted: result.accepted, rejectedCount: rejected.length, rejected: rejected.slice(0, REJECTED_LINES_REPORTED_MAX) } };
+}

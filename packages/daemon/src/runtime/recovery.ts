@@ -1,0 +1,88 @@
+import { createLatencyHistogram, encodeLatencyHistogram, type EventLog, type LatencyHistogram } from '@sluice/core';
+import type { Logger } from 'pino';
+import type { IngestJournal, JournalRow } from '../ingest/IngestJournal.js';
+import type { SampleSink } from '../ingest/IngestPipeline.js';
+import type { RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
+
+export interface RecoveryReport {
+  rollouts: number;
+  active: number;
+  journalRowsReplayed: number;
+  journalRowsDiscarded: number;
+  samplesReplayed: number;
+}
+
+/**
+ * Crash recovery, run before the API takes requests (/readyz answers 503 until it is done):
+ * 1. every rollout in the log is rebuilt from its events (RolloutSession.load) and the active ones are activated
+ *    (recorder window opened, sources started) by `activate`;
+ * 2. the ingest journal is replayed into the recorder: rows of windows that the log already holds as `samples.window`
+ *    events (the crash came between the append and the discard) and rows of ended rollouts are discarded, the others
+ *    are recorded again — so every acknowledged sample ends up in exactly one window event.
+ */
+export function recover(
+  parts: {
+    log: EventLog;
+    runtime: RolloutRuntime;
+    journal: IngestJournal;
+    sink: SampleSink;
+    activate(entry: RolloutEntry): void;
+    /** Closes and appends every window ending at or before `at` (makes room when a replayed window would overflow). */
+    closeWindowsThrough(at: number): void;
+  },
+  logger: Logger,
+): RecoveryReport {
+  const { log, runtime, journal, sink } = parts;
+  const report: RecoveryReport = { rollouts: 0, active: 0, journalRowsReplayed: 0, journalRowsDiscarded: 0, samplesReplayed: 0 };
+  const lastWindowStartAt = new Map<string, number>();
+  for (const { rolloutId } of log.listRollouts()) {
+    const entry = runtime.load(rolloutId);
+    report.rollouts++;
+    let last = -Infinity;
+    for (const event of log.read(rolloutId, 0)) {
+      if (event.type === 'samples.window' && event.data.windowStartAt > last) last = event.data.windowStartAt;
+    }
+    lastWindowStartAt.set(rolloutId, last);
+    if (!entry.session.view.terminal) {
+      report.active++;
+      parts.activate(entry);
+    }
+  }
+  // Oldest windows first, so the recorder's bound on open windows is met by closing windows in order.
+  const rows = [...journal.readAll()].sort((a, b) => a.windowStartAt - b.windowStartAt);
+  for (const row of rows) {
+    const entry = runtime.get(row.rolloutId);
+    const last = lastWindowStartAt.get(row.rolloutId) ?? -Infinity;
+    if (!entry || entry.session.view.terminal || row.windowStartAt <= last) {
+      report.journalRowsDiscarded++;
+      continue;
+    }
+    report.journalRowsReplayed++;
+    report.samplesReplayed += row.count;
+    if (!replayRow(sink, row)) {
+      parts.closeWindowsThrough(row.windowStartAt);
+      if (!replayRow(sink, row)) logger.error({ rolloutId: row.rolloutId, windowStartAt: row.windowStartAt, count: row.count }, 'journal row could not be replayed');
+    }
+  }
+  for (const [rolloutId, last] of lastWindowStartAt) {
+    const entry = runtime.get(rolloutId);
+    if (entry?.session.view.terminal) journal.discardRollout(rolloutId);
+    else if (Number.isFinite(last)) journal.discardThrough(rolloutId, last);
+  }
+  logger.info({ ...report }, 'recovery finished');
+  return report;
+}
+
+/** Records one journal row again; false when the recorder refused it (its bound of open windows is reached). */
+function replayRow(sink: SampleSink, row: JournalRow): boolean {
+  const aggregate: Parameters<SampleSink['recordAggregate']>[1] = { variant: row.variant, windowStartAt: row.windowStartAt, count: row.count, errors: row.errors };
+  if (row.latencyHistogram) aggregate.latencyHistogram = row.latencyHistogram;
+  else if (row.latenciesUs) aggregate.latencyHistogram = encodeLatencyHistogram(histogramOf(row.latenciesUs));
+  return sink.recordAggregate(row.rolloutId, aggregate);
+}
+
+function histogramOf(latenciesUs: Uint32Array): LatencyHistogram {
+  const histogram = createLatencyHistogram();
+  for (const latencyUs of latenciesUs) histogram.recordValue(latencyUs);
+  return histogram;
+}

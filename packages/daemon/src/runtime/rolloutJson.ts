@@ -1,0 +1,22 @@
+import type { RolloutEntry } from './RolloutRuntime.js';
+
+/**
+ * The JSON shape of a rollout in the HTTP API (GET /v1/rollouts/:id, list items, command answers): what it is (from
+ * the spec) and where it is (the session's view: phase, stage, desired and verified weight, last verdict of every gate
+ * with its evidence). docs/api.md documents it.
+ */
+export function rolloutJson(entry: RolloutEntry): Record<string, unknown> {
+  const { spec } = entry;
+  // The spec is summarised above; the state is the view without it.
+  const { spec: _spec, ...view } = entry.session.view;
+  return {
+    id: entry.id,
+    service: spec.service,
+    baseline: spec.baseline,
+    candidate: spec.candidate,
+    adapter: spec.adapter.type,
+    windowMs: spec.window,
+    stages: spec.stages.map((s) => ({ name: s.name, weightPercent: s.weightPercent, durationMinMs: s.durationMin, durationMaxMs: s.durationMax, onFail: s.onFail })),
+    state: view,
+  };
+}
