@@ -20,6 +20,14 @@ function atOf(event: EventObject): number | null {
   return typeof at === 'number' ? at : null;
 }
 
+/**
+ * Time for the time-based guards (durationMin/Max, rollback steps): every input but an operator command, so that a
+ * command changes only what it commands (a rejected one changes nothing); the next input after it checks the clock.
+ */
+function clockAtOf(event: EventObject): number | null {
+  return event.type.startsWith('command.') ? null : atOf(event);
+}
+
 /** The only action an effect enqueues besides `assign`. */
 type RecordAction = { type: 'record'; params: NewDecisionEvent };
 
@@ -75,16 +83,16 @@ export function createRolloutMachine(lookup: GateEvaluatorLookup) {
     guards: {
       hasFailedGateRollingBack: ({ context }) => firstFailedGate(context) !== undefined && currentOnFail(context) === 'rollback',
       hasFailedGateHolding: ({ context }) => firstFailedGate(context) !== undefined && currentOnFail(context) === 'hold',
-      isStagePassed: ({ context, event }) => atOf(event) !== null && isStagePassedAt(context, atOf(event)!),
+      isStagePassed: ({ context, event }) => clockAtOf(event) !== null && isStagePassedAt(context, clockAtOf(event)!),
       isApprovalRequired: ({ context }) => {
         const approval = context.spec?.stages[context.stageIndex]?.approval;
         return approval !== undefined && (approval.manual || approval.webhook !== undefined);
       },
       isLastStage: ({ context }) => context.spec !== null && context.stageIndex === context.spec.stages.length - 1,
-      isMaxDurationReached: ({ context, event }) => atOf(event) !== null && isMaxDurationReachedAt(context, atOf(event)!),
+      isMaxDurationReached: ({ context, event }) => clockAtOf(event) !== null && isMaxDurationReachedAt(context, clockAtOf(event)!),
       canExtendStage: ({ context }) => canExtendStage(context),
       isCompletionApplied: ({ context }) => context.completionGeneration !== null && context.appliedGeneration >= context.completionGeneration && context.appliedWeightPercent === 100,
-      isRollbackStepDue: ({ context, event }) => atOf(event) !== null && isRollbackStepDueAt(context, atOf(event)!),
+      isRollbackStepDue: ({ context, event }) => clockAtOf(event) !== null && isRollbackStepDueAt(context, clockAtOf(event)!),
       isRollbackFinished: ({ context }) => isRollbackFinished(context),
     },
   }).createMachine({
