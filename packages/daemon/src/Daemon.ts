@@ -12,10 +12,14 @@ import { BearerAuth } from './http/auth.js';
 import { apiRoutes } from './http/routes.js';
 import { IngestJournal } from './ingest/IngestJournal.js';
 import { IngestPipeline } from './ingest/IngestPipeline.js';
+import { createDaemonMetrics, type DaemonMetrics } from './metrics/daemonMetrics.js';
+import { ApprovalChecker } from './notify/approvalChecker.js';
+import { WebhookNotifier } from './notify/webhookNotifier.js';
+import { EventReactions } from './runtime/eventReactions.js';
 import { HealthProber } from './sources/healthProber.js';
 import { logDecisions } from './runtime/decisionLog.js';
 import { EventBus } from './runtime/EventBus.js';
-import { Reconciler, type ReconcilerMetrics } from './runtime/Reconciler.js';
+import { Reconciler } from './runtime/Reconciler.js';
 import { recover, type RecoveryReport } from './runtime/recovery.js';
 import { RolloutRuntime, type RolloutEntry } from './runtime/RolloutRuntime.js';
 import { RolloutService } from './runtime/RolloutService.js';
@@ -29,9 +33,8 @@ export interface DaemonOptions {
   now?: () => number;
   /** Adapter factory; default `createAdapter` of @sluice/adapters for the spec's `adapter` section. */
   createAdapter?: (entry: RolloutEntry) => TrafficAdapter;
-  /** Prometheus text for /metrics; default the daemon's own counters. */
-  renderMetrics?: () => Promise<string> | string;
-  reconcilerMetrics?: ReconcilerMetrics;
+  /** Include process metrics (CPU, memory, event loop) in /metrics; default true. */
+  processMetrics?: boolean;
   /** Called on an unrecoverable failure (journal write); default: exit the process with code 70. */
   onFatal?: (error: unknown) => void;
 }
@@ -51,6 +54,10 @@ export class Daemon {
   readonly scheduler: Scheduler;
   readonly pipeline: IngestPipeline;
   readonly recorder: SampleRecorder;
+  readonly metrics: DaemonMetrics;
+  readonly #notifier: WebhookNotifier;
+  readonly #approvals: ApprovalChecker;
+  readonly #reactions: EventReactions;
   readonly #journal: IngestJournal;
   readonly #reconciler: Reconciler;
   readonly #prober: HealthProber;
@@ -68,12 +75,26 @@ export class Daemon {
     this.log = EventLog.open(config.db);
     this.#journal = IngestJournal.open(config.db);
     this.recorder = new SampleRecorder();
+    this.metrics = createDaemonMetrics({ processMetrics: options.processMetrics ?? true });
+    const metrics = this.metrics;
+    this.#notifier = new WebhookNotifier({ logger, onOutcome: (outcome) => metrics.countWebhookDelivery(outcome.result) });
+    this.#approvals = new ApprovalChecker({
+      logger,
+      onApproved: (result) => {
+        if (this.runtime.get(result.rolloutId)?.session.view.phase !== 'awaitingApproval') return;
+        this.runtime.command(result.rolloutId, 'approve', now(), `webhook:${result.webhook}`, `approval webhook answered ${result.detail}`);
+      },
+    });
+    this.#reactions = new EventReactions(metrics, this.#notifier, this.#approvals);
     const bus = new EventBus();
     this.runtime = new RolloutRuntime(this.log, bus, logger);
     const runtime = this.runtime;
     this.pipeline = new IngestPipeline(this.#journal, this.recorder, {
       closedBeforeAt: () => this.scheduler.closedBeforeAt,
       acceptsSamples: (rolloutId) => runtime.get(rolloutId)?.session.view.terminal === false,
+      onCommitted: (stats) => {
+        metrics.countSamples(stats.samples, stats.rejected);
+      },
       onJournalFailure: (error) => {
         logger.fatal({ err: error }, 'ingest journal write failed; stopping (fail-stop) so that no unacknowledged sample is judged');
         (options.onFatal ?? defaultOnFatal)(error);
@@ -82,7 +103,14 @@ export class Daemon {
     const adapterFactory = options.createAdapter ?? ((entry: RolloutEntry) => createAdapter(entry.spec.adapter, { rolloutId: entry.id, logger: logger.child({ rolloutId: entry.id }) }));
     this.#reconciler = new Reconciler(
       runtime,
-      { applyTimeoutMs: config.applyTimeoutMs, applyAttemptsMax: config.applyAttemptsMax, readBackIntervalMs: config.readBackIntervalMs, now, createAdapter: adapterFactory, ...(options.reconcilerMetrics ? { metrics: options.reconcilerMetrics } : {}) },
+      { applyTimeoutMs: config.applyTimeoutMs, applyAttemptsMax: config.applyAttemptsMax, readBackIntervalMs: config.readBackIntervalMs, now,
+        createAdapter: adapterFactory,
+        metrics: {
+          applyFinished: (rolloutId, ok, durationMs) => metrics.observeApply(runtime.get(rolloutId)?.spec.adapter.type ?? 'unknown', ok ? 'applied' : 'failed', durationMs / 1000),
+          driftDetected: (rolloutId) => logger.warn({ rolloutId }, 'drift detected'),
+          rollbackUnapplied: () => undefined,
+        },
+      },
       logger,
     );
     this.scheduler = new Scheduler(
@@ -108,7 +136,7 @@ export class Daemon {
         log: this.log,
         bus,
         limits: { jsonBodyBytesMax: config.jsonBodyBytesMax, sampleBodyBytesMax: config.sampleBodyBytesMax },
-        renderMetrics: options.renderMetrics ?? (() => ''),
+        renderMetrics: () => metrics.render(),
         isReady: () => this.#ready,
       }),
       auth: new BearerAuth(options.token),
@@ -174,6 +202,8 @@ export class Daemon {
       this.#server.closeAllConnections();
     });
     this.pipeline.close();
+    this.#notifier.close();
+    await this.#approvals.close();
     await this.#reconciler.close();
     this.#journal.close();
     this.log.close();
@@ -181,12 +211,14 @@ export class Daemon {
 
   #activate(entry: RolloutEntry): void {
     this.recorder.open(entry.id, entry.spec.window);
+    this.#reactions.sync(entry);
     const health = entry.spec.sources.health;
     if (health) this.#prober.start(entry.id, { url: health.url, intervalMs: health.interval, timeoutMs: health.timeout });
   }
 
   #onCommitted(entry: RolloutEntry, events: Parameters<Parameters<RolloutRuntime['onCommitted']>[0]>[1]): void {
     logDecisions(this.#logger, entry, events);
+    this.#reactions.onCommitted(entry, events);
     if (events.some((e) => e.type === 'rollout.created')) this.#activate(entry);
     if (events.some((e) => e.type === 'weight.desired')) this.#reconciler.step(entry);
     if (entry.session.view.terminal) {
