@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { decodeLatencyHistogram, latencyQuantileMs, type SampleWindowData } from '@sluice/core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDaemonMetrics } from '../metrics/daemonMetrics.js';
+import { queryInstant } from './prometheusClient.js';
 import { PrometheusNoDataError, PrometheusQueryError } from './prometheusErrors.js';
 import { createPrometheusSource } from './prometheusSource.js';
 
@@ -67,6 +69,7 @@ async function until<T>(what: string, timeoutMs: number, everyMs: number, attemp
 describe('Prometheus source against a real Prometheus', () => {
   let dir: string;
   let exporter: Server;
+  let metricsServer: Server;
   let prometheus: ChildProcess | undefined;
   let prometheusLog = '';
   let url: string;
@@ -80,6 +83,17 @@ describe('Prometheus source against a real Prometheus', () => {
     });
     await new Promise<void>((done) => exporter.listen(0, '127.0.0.1', done));
     const exporterPort = (exporter.address() as AddressInfo).port;
+    // The daemon's own /metrics exposition, scraped too, to show a real Prometheus accepts it.
+    const metrics = createDaemonMetrics();
+    metrics.setRolloutPhase('r1', 'progressing');
+    metrics.setWeights('r1', { desiredPercent: 12.5, verifiedPercent: 12.5 });
+    metrics.setGateVerdict('r1', 'canary', 'errors', 'pass');
+    metrics.observeApply('nginx', 'applied', 0.02);
+    metricsServer = createHttpServer((_req, res) => {
+      void metrics.render().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
+    });
+    await new Promise<void>((done) => metricsServer.listen(0, '127.0.0.1', done));
+    const metricsPort = (metricsServer.address() as AddressInfo).port;
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     writeFileSync(
@@ -92,6 +106,9 @@ describe('Prometheus source against a real Prometheus', () => {
         '  - job_name: shop',
         '    static_configs:',
         `      - targets: ['127.0.0.1:${exporterPort}']`,
+        '  - job_name: sluice',
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${metricsPort}']`,
         '',
       ].join('\n'),
     );
@@ -118,6 +135,10 @@ describe('Prometheus source against a real Prometheus', () => {
     if (exporter) {
       exporter.closeAllConnections();
       await new Promise<void>((done) => exporter.close(() => done()));
+    }
+    if (metricsServer) {
+      metricsServer.closeAllConnections();
+      await new Promise<void>((done) => metricsServer.close(() => done()));
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
@@ -159,6 +180,19 @@ describe('Prometheus source against a real Prometheus', () => {
     expect(canaryP25).toBeGreaterThan(50);
     expect(canaryP25).toBeLessThanOrEqual(100);
   }, 90_000);
+
+  it("scrapes the daemon's /metrics exposition without errors", async () => {
+    const client = { url, timeoutMs: 5_000 };
+    const at = () => Date.now() / 1000;
+    await until('the sluice job scraped', 20_000, 250, async () => {
+      const up = await queryInstant(client, 'test', 'up{job="sluice"}', at());
+      return up[0]?.value === 1 ? true : undefined;
+    });
+    const weight = await queryInstant(client, 'test', 'sluice_rollout_weight_desired_percent{rollout="r1"}', at());
+    expect(weight.map((s) => s.value)).toEqual([12.5]);
+    const verdict = await queryInstant(client, 'test', 'sluice_gate_verdict{rollout="r1",verdict="pass"}', at());
+    expect(verdict.map((s) => s.value)).toEqual([1]);
+  });
 
   it('reports a selector that matches nothing as no data, and a broken query as a query error', async () => {
     const now = Math.floor(Date.now() / 1000) * 1000;
