@@ -1,10 +1,10 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 /**
- * The daemon's logger: JSON lines on stdout (or the given destination), level set explicitly, errors serialised with
+ * The daemon's logger: JSON lines on stdout (or fd 2, or a file), level set explicitly, errors serialised with
  * their code. Decisions are logged one line each with the rollout id (decisionLog.ts).
  */
-export function createLogger(level: LevelWithSilent, destination: NodeJS.WritableStream = process.stdout): Logger {
+export function createLogger(level: LevelWithSilent, destination: 1 | 2 | string = 1): Logger {
   return pino(
     {
       level,
@@ -13,11 +13,7 @@ export function createLogger(level: LevelWithSilent, destination: NodeJS.Writabl
       serializers: { err: pino.stdSerializers.err },
       formatters: { level: (label) => ({ level: label }) },
     },
-    pino.destination({ dest: destinationFd(destination), sync: true }),
+    // Synchronous writes: a decision's log line is out before the next decision, and none is lost at exit.
+    pino.destination({ dest: destination, sync: true, ...(typeof destination === 'string' ? { mkdir: true } : {}) }),
   );
-}
-
-function destinationFd(destination: NodeJS.WritableStream): number {
-  if (destination === process.stderr) return 2;
-  return 1;
 }

@@ -12,6 +12,7 @@ import { registerAbort } from './abort.js';
 import { registerRollback } from './rollback.js';
 import { registerApprove } from './approve.js';
 import { registerEvents } from './events.js';
+import { registerDemo } from './demo.js';
 
 /** A subcommand registers itself on the program. Add new commands to the list below, one file each. */
 export type CommandRegistration = (program: Command, io: CliIo) => void;
@@ -29,4 +30,5 @@ export const commandRegistrations: CommandRegistration[] = [
   registerRollback,
   registerApprove,
   registerEvents,
+  registerDemo,
 ];
