@@ -72,6 +72,14 @@ describe('ApprovalChecker', () => {
     await settle('gave up', () => gaveUp.length === 1);
     expect(gaveUp[0]).toMatchObject({ attempts: 3, detail: 'HTTP 500' });
     expect(approved).toEqual([]);
+    // The daemon syncs its state often; a repeated start for the same stage must not reset the bound.
+    checker.start({ ...request, webhook: url });
+    await timers.advanceBy(60_000);
+    expect(bodies).toHaveLength(3);
+    expect(checker.isWaiting('r1')).toBe(false);
+    // A later stage asks again.
+    checker.start({ ...request, stage: 'rollout', webhook: url });
+    await settle('next stage asked', () => bodies.length === 4);
   });
 
   it('stops asking when the stage is no longer waiting', async () => {

@@ -69,6 +69,8 @@ interface Waiting {
   attempts: number;
   timer: TimerHandle | undefined;
   stopped: boolean;
+  /** Approved or gave up: kept until `stop` so that a repeated `start` for the same stage does not ask again. */
+  settled: boolean;
 }
 
 export class ApprovalChecker {
@@ -90,13 +92,14 @@ export class ApprovalChecker {
 
   /**
    * Starts asking for a rollout's stage; the first check is sent at once. Calling it again for the same rollout and
-   * stage is a no-op (so the daemon can call it on every rebuild); another stage replaces the previous request.
+   * stage is a no-op — also after the checker approved or gave up, until `stop` — so the daemon can call it on every
+   * state sync without resetting the attempt bound; another stage or webhook replaces the previous request.
    */
   start(approval: ApprovalRequest): void {
     const existing = this.waiting.get(approval.rolloutId);
     if (existing && existing.request.stage === approval.stage && existing.request.webhook === approval.webhook) return;
     if (existing) this.stop(approval.rolloutId);
-    const state: Waiting = { request: { ...approval }, attempts: 0, timer: undefined, stopped: false };
+    const state: Waiting = { request: { ...approval }, attempts: 0, timer: undefined, stopped: false, settled: false };
     this.waiting.set(approval.rolloutId, state);
     this.check(state);
   }
@@ -110,8 +113,10 @@ export class ApprovalChecker {
     this.waiting.delete(rolloutId);
   }
 
+  /** True while the checker is still asking for this rollout (not yet approved, not given up, not stopped). */
   isWaiting(rolloutId: string): boolean {
-    return this.waiting.has(rolloutId);
+    const state = this.waiting.get(rolloutId);
+    return state !== undefined && !state.settled;
   }
 
   /** Stops everything and waits for checks in flight to settle. */
@@ -147,13 +152,13 @@ export class ApprovalChecker {
     const result: ApprovalResult = { rolloutId: approval.rolloutId, stage: approval.stage, webhook: approval.webhook, at: this.timers.now(), attempts: state.attempts, detail };
     const log = { rolloutId: approval.rolloutId, stage: approval.stage, webhook: redactUrl(approval.webhook), attempts: state.attempts, detail };
     if (approved) {
-      this.waiting.delete(approval.rolloutId);
+      state.settled = true;
       this.options.logger?.info(log, 'approval webhook approved the stage');
       this.options.onApproved(result);
       return;
     }
     if (state.attempts >= this.attemptsMax) {
-      this.waiting.delete(approval.rolloutId);
+      state.settled = true;
       this.options.logger?.warn(log, 'approval webhook never approved; the stage waits for a manual promote');
       this.options.onGaveUp?.(result);
       return;

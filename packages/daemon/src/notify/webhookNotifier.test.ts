@@ -157,6 +157,17 @@ describe('WebhookNotifier', () => {
     expect(outcomes.filter((o) => o.result === 'dropped').length).toBe(2);
   });
 
+  it('drains within a bound on shutdown', async () => {
+    receiver.respond = () => 'hang';
+    notifier.notify(rollbackStarted, { service: 'checkout', webhooks: [{ url: `${base}/slow` }] });
+    notifier.close();
+    expect(notifier.notify(rollbackStarted, { service: 'checkout', webhooks: [{ url: `${base}/slow` }] })).toBe(0);
+    const drained = notifier.drain(1_000);
+    await timers.advanceBy(1_000);
+    expect(await drained).toBe(false);
+    expect(notifier.pendingCount).toBe(1);
+  });
+
   it('refuses to send unsigned when the secret variable is missing', async () => {
     notifier.notify(rollbackStarted, { service: 'checkout', webhooks: [{ url: `${base}/x`, secretEnv: 'MISSING_SECRET' }] });
     await notifier.whenIdle();

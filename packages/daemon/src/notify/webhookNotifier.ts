@@ -139,9 +139,19 @@ export class WebhookNotifier {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops accepting notifications; deliveries already queued go on until done (await `whenIdle` to wait for them). */
+  /** Stops accepting notifications; deliveries already queued go on until done (await `drain` to wait for them). */
   close(): void {
     this.closed = true;
+  }
+
+  /** Waits for every queue to empty, at most `timeoutMs`; resolves true when idle, false on timeout (for shutdown). */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.pendingCount === 0) return true;
+    let timer: ReturnType<Timers['setTimeout']> | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = this.timers.setTimeout(() => resolve(false), timeoutMs)));
+    const idle = await Promise.race([this.whenIdle().then(() => true as const), timedOut]);
+    if (timer) this.timers.clearTimeout(timer);
+    return idle;
   }
 
   private async pump(key: string, destination: Destination): Promise<void> {
