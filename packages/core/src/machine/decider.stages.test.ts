@@ -73,7 +73,7 @@ describe('progressing: the stage clock and evidence start when the weight is app
   });
 
   it('a gate kind without an evaluator is reported inconclusive at stage entry and never passes', () => {
-    const stages = base.stages.map((st) => ({ ...st, gates: [{ kind: 'argo' as const }] }));
+    const stages = base.stages.map((st) => ({ ...st, gates: [{ kind: 'argo' as const, interval: 60_000, failureLimit: 3, successRatePercentMin: 99, latencyMsP99Max: 500 }] }));
     spec.given([]).when(input.created({ ...base, stages })).thenTypes(['stage.entered', 'weight.desired', 'gate.evaluated'])
       .thenView((v) => expect(v.lastVerdicts['argo']?.verdict).toBe('inconclusive'));
   });
@@ -102,7 +102,7 @@ describe('progressing: the stage clock and evidence start when the weight is app
   });
 
   it('a failing sampleRatio gate does not roll back; it blocks the stage from passing and is reported', () => {
-    const stages = base.stages.map((st) => ({ ...st, gates: [{ kind: 'sampleRatio' as const }] }));
+    const stages = base.stages.map((st) => ({ ...st, gates: [{ kind: 'sampleRatio' as const, alpha: 0.001 }] }));
     // 20 canary of 120 requests is 16.7%, against a 5% weight: a mismatch.
     const given = [...scenario('progressing', { ...base, stages }), ...healthyWindows(6, 56, 5)];
     spec.given(given).when(input.window(s(61), 20)).thenTypes(['gate.evaluated'])

@@ -198,9 +198,11 @@ export function extendStage(context: RolloutContext, at: number): Step {
 /**
  * Records what the adapter verified. The first report of the stage's generation starts the stage clock; a report of
  * the current rollback step's generation starts that step's hold. A report whose weight differs from what that
- * generation asked for is kept as the applied state but starts no clock.
+ * generation asked for is kept as the applied state but starts no clock. A report of a generation older than the one
+ * already verified is stale (adapters apply generations in order) and changes nothing.
  */
 export function recordWeightApplied(context: RolloutContext, data: WeightAppliedData, at: number): RolloutContext {
+  if (data.generation < context.appliedGeneration) return context;
   const next: RolloutContext = { ...context, appliedWeightPercent: data.weightPercent, appliedGeneration: data.generation };
   const stageWeight = context.spec?.stages[context.stageIndex]?.weightPercent;
   if (data.generation === context.stageGeneration && context.stageWeightAppliedAt === null && data.weightPercent === stageWeight) {

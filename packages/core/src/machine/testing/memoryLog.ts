@@ -1,0 +1,47 @@
+import { AppendConflictError } from '../../errors.js';
+import { EVENT_VERSIONS, type AnyStoredEvent, type NewEvent } from '../../events/eventTypes.js';
+
+/**
+ * An in-memory stand-in for EventLog's append/read/nextPosition/transaction, for unit tests of the session and replay.
+ * Data goes through a JSON round trip as it would through SQLite. Hashes are not computed (the log's own tests do).
+ */
+export class MemoryLog {
+  private readonly events = new Map<string, AnyStoredEvent[]>();
+  private seq = 0;
+
+  append(rolloutId: string, expectedPosition: number, events: readonly NewEvent[]): AnyStoredEvent[] {
+    const list = this.events.get(rolloutId) ?? [];
+    if (list.length !== expectedPosition) throw new AppendConflictError(rolloutId, expectedPosition, list.length);
+    const stored = events.map((event, i) => {
+      this.seq++;
+      const data = JSON.parse(JSON.stringify(event.data)) as unknown;
+      return { seq: this.seq, rolloutId, position: expectedPosition + i, type: event.type, version: EVENT_VERSIONS[event.type], at: event.at, data, hash: '' } as AnyStoredEvent;
+    });
+    this.events.set(rolloutId, [...list, ...stored]);
+    return stored;
+  }
+
+  transaction<T>(fn: () => T): T {
+    const saved = new Map(this.events);
+    try {
+      return fn();
+    } catch (error) {
+      this.events.clear();
+      for (const [key, value] of saved) this.events.set(key, value);
+      throw error;
+    }
+  }
+
+  *read(rolloutId: string, fromPosition = 0): IterableIterator<AnyStoredEvent> {
+    yield* (this.events.get(rolloutId) ?? []).slice(fromPosition);
+  }
+
+  nextPosition(rolloutId: string): number {
+    return this.events.get(rolloutId)?.length ?? 0;
+  }
+
+  /** Test hook: everything stored for a rollout. */
+  all(rolloutId: string): AnyStoredEvent[] {
+    return this.events.get(rolloutId) ?? [];
+  }
+}
