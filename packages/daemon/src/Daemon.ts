@@ -138,6 +138,7 @@ export class Daemon {
         limits: { jsonBodyBytesMax: config.jsonBodyBytesMax, sampleBodyBytesMax: config.sampleBodyBytesMax },
         renderMetrics: () => metrics.render(),
         isReady: () => this.#ready,
+        recovery: () => this.#recovery,
       }),
       auth: new BearerAuth(options.token),
       openReads: config.openReads,

@@ -1,4 +1,3 @@
-import { OPERATOR_COMMANDS } from '@sluice/core';
 import { DaemonError } from '../errors.js';
 import type { RolloutService } from '../runtime/RolloutService.js';
 import type { EventLog } from '@sluice/core';
@@ -15,6 +14,8 @@ export interface RouteDependencies {
   /** Prometheus text exposition of the daemon's metrics. */
   renderMetrics(): Promise<string> | string;
   isReady(): boolean;
+  /** What start-up recovery found (rollouts rebuilt, journal rows replayed); undefined before it ran. */
+  recovery(): unknown;
 }
 
 /** Every endpoint of the API, in the order docs/api.md lists them. */
@@ -27,7 +28,8 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       method: 'GET',
       pattern: '/readyz',
       mutating: false,
-      handler: () => (deps.isReady() ? { status: 200, body: { ready: true } } : { status: 503, body: { ready: false, reason: 'recovering rollouts from the log' } }),
+      handler: () =>
+        deps.isReady() ? { status: 200, body: { ready: true, recovery: deps.recovery() } } : { status: 503, body: { ready: false, reason: 'recovering rollouts from the log' } },
     },
     {
       method: 'GET',
@@ -107,9 +109,6 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
     },
   ];
 }
-
-/** Commands accepted in `/commands/:command`, as written in URLs. */
-export const COMMAND_PATHS = OPERATOR_COMMANDS.map((c) => c.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`));
 
 function integerParam(value: string | null, fallback: number, name: string): number {
   if (value === null || value === '') return fallback;
