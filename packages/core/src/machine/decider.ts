@@ -15,14 +15,14 @@ export interface RolloutState {
   readonly snapshot: RolloutSnapshot;
 }
 
-export interface Decision {
+export interface RolloutDecision {
   state: RolloutState;
   decisions: NewDecisionEvent[];
 }
 
 export interface RolloutDecider {
   initialState(): RolloutState;
-  decide(state: RolloutState, input: NewInputEvent): Decision;
+  decide(state: RolloutState, input: NewInputEvent): RolloutDecision;
 }
 
 export interface RolloutDeciderOptions {

@@ -1,6 +1,6 @@
 import type { NewInputEvent } from '../events/eventTypes.js';
 import { gateEvaluatorFor } from '../judge/registry.js';
-import { createRolloutDecider, type Decision, type RolloutDecider, type RolloutState } from './decider.js';
+import { createRolloutDecider, type RolloutDecision, type RolloutDecider, type RolloutState } from './decider.js';
 
 /**
  * The rollout decider with the judge's evaluators: what the daemon, the simulator and replay use unless a test
@@ -14,6 +14,6 @@ export function initialRolloutState(): RolloutState {
 }
 
 /** Folds one input: the next state and the decisions it caused, each carrying the input's `at`. Never throws on a command. */
-export function decide(state: RolloutState, input: NewInputEvent): Decision {
+export function decide(state: RolloutState, input: NewInputEvent): RolloutDecision {
   return rolloutDecider.decide(state, input);
 }
