@@ -37,6 +37,9 @@ export const DEFAULT_QUERIES = {
 
 export const PROMETHEUS_TIMEOUT_MS_DEFAULT = 10_000;
 export const PROMETHEUS_TIMEOUT_MS_MAX = 120_000;
+/** One common scrape interval: the last scrape inside a window is in the TSDB by then. */
+export const PROMETHEUS_QUERY_DELAY_MS_DEFAULT = 15_000;
+export const PROMETHEUS_QUERY_DELAY_MS_MAX = 600_000;
 
 export const prometheusSourceSchema = z
   .object({
@@ -47,6 +50,10 @@ export const prometheusSourceSchema = z
       .default(PROMETHEUS_TIMEOUT_MS_DEFAULT)
       .refine((ms) => ms >= 100 && ms <= PROMETHEUS_TIMEOUT_MS_MAX, { message: `must be between 100ms and ${PROMETHEUS_TIMEOUT_MS_MAX / 1000}s` })
       .describe('Timeout of one query, connect to last byte'),
+    queryDelay: duration
+      .default(PROMETHEUS_QUERY_DELAY_MS_DEFAULT)
+      .refine((ms) => ms <= PROMETHEUS_QUERY_DELAY_MS_MAX, { message: `must be at most ${PROMETHEUS_QUERY_DELAY_MS_MAX / 60_000}m` })
+      .describe('How long after a window closes it is queried, so its last scrape has been ingested'),
     bearerTokenEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
