@@ -14,13 +14,16 @@ import { LATENCY_SIGNIFICANT_DIGITS, LATENCY_US_MAX } from './window.js';
  */
 export type LatencyHistogram = Histogram;
 
-/** A histogram with the same layout whether it was recorded, decoded or merged. */
-export function createLatencyHistogram(): LatencyHistogram {
+/**
+ * A histogram with the same layout whether it was recorded, decoded or merged. `highestLatencyUs` presizes it for the
+ * values expected (each auto-resize on the way up allocates and copies the counts); it still grows past that.
+ */
+export function createLatencyHistogram(highestLatencyUs = 2): LatencyHistogram {
   return build({
     bitBucketSize: 32,
     autoResize: true,
     lowestDiscernibleValue: 1,
-    highestTrackableValue: 2,
+    highestTrackableValue: Math.min(LATENCY_US_MAX, Math.max(2, Math.ceil(highestLatencyUs))),
     numberOfSignificantValueDigits: LATENCY_SIGNIFICANT_DIGITS,
     useWebAssembly: false,
   });

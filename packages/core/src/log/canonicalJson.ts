@@ -11,60 +11,81 @@ export const CANONICAL_JSON_DEPTH_MAX = 64;
 /** Thrown by canonicalJson; `path` is the offending field (`data.evidence.rate`). Callers wrap it in a typed error. */
 export class NotJsonError extends Error {
   readonly path: string;
+  readonly problem: string;
   constructor(path: string, problem: string) {
     super(`${path}: ${problem}`);
     this.name = 'NotJsonError';
     this.path = path;
+    this.problem = problem;
   }
 }
 
-export function canonicalJson(value: unknown, path = 'value'): string {
-  return write(value, path, 0);
+/** Internal: carries the path segments up while unwinding, so the hot path never builds path strings. */
+class Refusal {
+  readonly segments: string[] = [];
+  constructor(readonly problem: string) {}
 }
 
-function write(value: unknown, path: string, depth: number): string {
+export function canonicalJson(value: unknown, path = 'value'): string {
+  try {
+    return write(value, 0);
+  } catch (error) {
+    if (error instanceof Refusal) throw new NotJsonError(path + error.segments.reverse().join(''), error.problem);
+    throw error;
+  }
+}
+
+function write(value: unknown, depth: number): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new NotJsonError(path, `${value} is not a finite number (JSON has no NaN or Infinity)`);
+      if (!Number.isFinite(value)) throw new Refusal(`${value} is not a finite number (JSON has no NaN or Infinity)`);
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      if (depth >= CANONICAL_JSON_DEPTH_MAX) throw new NotJsonError(path, `nested deeper than ${CANONICAL_JSON_DEPTH_MAX} levels (a cycle?)`);
-      return Array.isArray(value) ? writeArray(value, path, depth) : writeObject(value, path, depth);
+      if (depth >= CANONICAL_JSON_DEPTH_MAX) throw new Refusal(`nested deeper than ${CANONICAL_JSON_DEPTH_MAX} levels (a cycle?)`);
+      return Array.isArray(value) ? writeArray(value, depth) : writeObject(value, depth);
     default:
-      throw new NotJsonError(path, `a ${typeof value} is not JSON (use a string, finite number, boolean, null, array or plain object)`);
+      throw new Refusal(`a ${typeof value} is not JSON (use a string, finite number, boolean, null, array or plain object)`);
   }
 }
 
-function writeArray(items: readonly unknown[], path: string, depth: number): string {
+function writeArray(items: readonly unknown[], depth: number): string {
   let out = '[';
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    if (item === undefined) throw new NotJsonError(`${path}[${i}]`, 'undefined in an array would be read back as null');
-    out += (i === 0 ? '' : ',') + write(item, `${path}[${i}]`, depth + 1);
+    try {
+      if (item === undefined) throw new Refusal('undefined in an array would be read back as null');
+      out += (i === 0 ? '' : ',') + write(item, depth + 1);
+    } catch (error) {
+      if (error instanceof Refusal) error.segments.push(`[${i}]`);
+      throw error;
+    }
   }
   return out + ']';
 }
 
-function writeObject(object: object, path: string, depth: number): string {
+function writeObject(object: object, depth: number): string {
   const prototype = Object.getPrototypeOf(object) as unknown;
   if (prototype !== Object.prototype && prototype !== null) {
     const name = (object as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-    throw new NotJsonError(path, `a ${name} is not a plain object and would not read back the same`);
+    throw new Refusal(`a ${name} is not a plain object and would not read back the same`);
   }
   const record = object as Record<string, unknown>;
   const keys = Object.keys(record).sort();
   let out = '{';
-  let first = true;
   for (const key of keys) {
     const item = record[key];
     if (item === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + write(item, `${path}.${key}`, depth + 1);
-    first = false;
+    try {
+      out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + write(item, depth + 1);
+    } catch (error) {
+      if (error instanceof Refusal) error.segments.push(`.${key}`);
+      throw error;
+    }
   }
   return out + '}';
 }

@@ -52,7 +52,7 @@ export function prepareNewEvent(rolloutId: string, event: NewEvent): string {
   try {
     return canonicalJson(event.data, 'data');
   } catch (error) {
-    if (error instanceof NotJsonError) throw new EventInvalidError({ ...where, field: error.path }, error.message.slice(error.path.length + 2));
+    if (error instanceof NotJsonError) throw new EventInvalidError({ ...where, field: error.path }, error.problem);
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLatencyHistogram, decodeLatencyHistogram, encodeLatencyHistogram, latencyQuantileMs, recordLatencyMs } from '../histogram.js';
 import type { RequestSample } from '../window.js';
 import { SampleRecorder } from './SampleRecorder.js';
+import { PENDING_LATENCIES_MAX } from './windowAccumulator.js';
 
 const W = 5_000;
 
@@ -31,6 +32,21 @@ describe('SampleRecorder', () => {
     const canaryLatency = decodeLatencyHistogram(closed!.window.canary.latencyHistogram);
     expect(latencyQuantileMs(canaryLatency, 1)).toBeCloseTo(30, 1);
     expect(recorder.closeDue(20_000).map((c) => c.window.canary.count)).toEqual([1]);
+  });
+
+  it('gives the same histogram whether latencies stayed raw or spilled into a histogram', () => {
+    for (const count of [1, 64, 65, PENDING_LATENCIES_MAX, PENDING_LATENCIES_MAX + 1, 5_000]) {
+      const recorder = recorderWith();
+      const direct = createLatencyHistogram();
+      for (let i = 0; i < count; i++) {
+        const latency = 0.5 + ((i * 7919) % 3000) / 7;
+        recorder.record('r', sample(1, 'canary', latency));
+        recordLatencyMs(direct, latency);
+      }
+      const recorded = decodeLatencyHistogram(recorder.closeDue(W)[0]!.window.canary.latencyHistogram);
+      expect(recorded.totalCount).toBe(count);
+      for (const q of [0, 0.5, 0.99, 1]) expect(latencyQuantileMs(recorded, q)).toBe(latencyQuantileMs(direct, q));
+    }
   });
 
   it('encodes an idle variant as count 0 and an empty histogram', () => {

@@ -1,8 +1,8 @@
 import { RolloutNotFoundError, SluiceError } from '../errors.js';
-import { decodeLatencyHistogram, recordLatencyMs } from '../histogram.js';
+import { decodeLatencyHistogram, latencyMsToUs } from '../histogram.js';
 import type { RequestSample, SampleWindowData } from '../window.js';
 import { checkAggregateSample, checkRequestSample, sampleInvalid, type AggregateSample } from './sampleChecks.js';
-import { histogramOf, newWindowAccumulator, toSampleWindowData, variantOf, type WindowAccumulator } from './windowAccumulator.js';
+import { histogramOf, newWindowAccumulator, recordLatencyUs, toSampleWindowData, variantOf, type WindowAccumulator } from './windowAccumulator.js';
 
 /** Open windows a rollout may hold at once (see SampleRecorder). */
 export const OPEN_WINDOWS_MAX = 4;
@@ -31,6 +31,8 @@ interface RolloutWindows {
   open: WindowAccumulator[];
   /** Windows ending at or before this time have been emitted; samples for them are late. */
   closedUntil: number;
+  /** The window the previous sample went to: nearly every sample goes to the same one, so check it first. */
+  lastWindow: WindowAccumulator | null;
   dropped: DroppedSamples;
 }
 
@@ -40,8 +42,9 @@ interface RolloutWindows {
  * `at` and the argument of `closeDue`.
  *
  * Memory per rollout is bounded whatever the traffic: at most `openWindowsMax` (default 4) open windows, each holding
- * two counters and at most two histograms (one per variant, created on the first sample; ~30 KB for latencies of
- * 1–50 ms, ≤ 94 KB over the full 1 µs–1 h range). Rules:
+ * per variant two counters and either up to PENDING_LATENCIES_MAX raw latencies (≤ 4 KB) or one histogram (~40 KB for
+ * latencies of 1–500 ms, ≤ 94 KB over the full 1 µs–1 h range) — so ≤ 4 × 2 × 94 KB ≈ 750 KB per rollout at worst,
+ * a few KB for a quiet one. Rules:
  * - a sample dated in a window that has already been closed is *late*: counted and dropped;
  * - a sample that would open a window while `openWindowsMax` are open is *overflow*: counted and dropped. This only
  *   happens when samples are dated more than that many windows apart before `closeDue` catches up — producer clock
@@ -71,19 +74,22 @@ export class SampleRecorder {
         `rollout "${rolloutId}" is already recording with ${existing.windowMs} ms windows, not ${windowMs} ms; drop it first`,
       );
     }
-    this.rollouts.set(rolloutId, { windowMs, open: [], closedUntil: 0, dropped: { late: 0, overflow: 0 } });
+    this.rollouts.set(rolloutId, { windowMs, open: [], closedUntil: 0, lastWindow: null, dropped: { late: 0, overflow: 0 } });
   }
 
   /** Records one request. Returns false when the sample was dropped as late or overflow (see the class comment). */
   record(rolloutId: string, sample: RequestSample): boolean {
     const rollout = this.rolloutOf(rolloutId);
     checkRequestSample(rolloutId, sample);
-    const window = this.windowFor(rollout, Math.floor(sample.at / rollout.windowMs) * rollout.windowMs);
-    if (!window) return false;
-    const accumulator = variantOf(window, sample.variant);
+    const windowStartAt = sample.at - (sample.at % rollout.windowMs);
+    const last = rollout.lastWindow;
+    const window = last !== null && last.windowStartAt === windowStartAt ? last : this.windowFor(rollout, windowStartAt);
+    if (window === null) return false;
+    rollout.lastWindow = window;
+    const accumulator = sample.variant === 'canary' ? window.canary : window.baseline;
     accumulator.count++;
     if (!sample.ok) accumulator.errors++;
-    recordLatencyMs(histogramOf(accumulator), sample.latencyMs);
+    recordLatencyUs(accumulator, latencyMsToUs(sample.latencyMs));
     return true;
   }
 
@@ -109,7 +115,9 @@ export class SampleRecorder {
     const closed: ClosedWindow[] = [];
     for (const [rolloutId, rollout] of this.rollouts) {
       while (rollout.open.length > 0 && rollout.open[0]!.windowEndAt <= at) {
-        closed.push({ rolloutId, window: toSampleWindowData(rollout.open.shift()!) });
+        const window = rollout.open.shift()!;
+        if (rollout.lastWindow === window) rollout.lastWindow = null;
+        closed.push({ rolloutId, window: toSampleWindowData(window) });
       }
       const closedUntil = Math.floor(at / rollout.windowMs) * rollout.windowMs;
       if (closedUntil > rollout.closedUntil) rollout.closedUntil = closedUntil;
@@ -124,6 +132,7 @@ export class SampleRecorder {
     const last = rollout.open[rollout.open.length - 1];
     if (last && last.windowEndAt > rollout.closedUntil) rollout.closedUntil = last.windowEndAt;
     rollout.open = [];
+    rollout.lastWindow = null;
     return closed;
   }
 

@@ -1,10 +1,22 @@
 import { createLatencyHistogram, encodeLatencyHistogram, type LatencyHistogram } from '../histogram.js';
 import type { SampleWindowData, Variant, VariantWindow } from '../window.js';
 
-/** One variant of one open window. The histogram is created on the first latency, so an idle variant costs nothing. */
+/**
+ * Latencies of a variant's window are first kept raw, in a small typed array, and only moved into an HdrHistogram
+ * once there are more than PENDING_LATENCIES_MAX of them. A histogram of 1–500 ms at 3 significant digits holds ~40 KB
+ * of counters, so most windows of a quiet rollout (or of a canary at 1%) never pay for one, and recording a sample is
+ * an array store; a busy window gets a histogram sized in one step for the values already seen.
+ */
+export const PENDING_LATENCIES_MAX = 1_024;
+const PENDING_LATENCIES_INITIAL = 64;
+
+/** One variant of one open window. */
 export interface VariantAccumulator {
   count: number;
   errors: number;
+  /** Latencies in µs not yet in `histogram` (Uint32: the clamp LATENCY_US_MAX = 3.6e9 fits). */
+  pending: Uint32Array | null;
+  pendingLength: number;
   histogram: LatencyHistogram | null;
 }
 
@@ -16,22 +28,52 @@ export interface WindowAccumulator {
   canary: VariantAccumulator;
 }
 
+function newVariantAccumulator(): VariantAccumulator {
+  return { count: 0, errors: 0, pending: null, pendingLength: 0, histogram: null };
+}
+
 export function newWindowAccumulator(windowStartAt: number, windowMs: number): WindowAccumulator {
-  return {
-    windowStartAt,
-    windowEndAt: windowStartAt + windowMs,
-    baseline: { count: 0, errors: 0, histogram: null },
-    canary: { count: 0, errors: 0, histogram: null },
-  };
+  return { windowStartAt, windowEndAt: windowStartAt + windowMs, baseline: newVariantAccumulator(), canary: newVariantAccumulator() };
 }
 
 export function variantOf(window: WindowAccumulator, variant: Variant): VariantAccumulator {
   return variant === 'canary' ? window.canary : window.baseline;
 }
 
+/** Records one latency (integer µs, already clamped). */
+export function recordLatencyUs(accumulator: VariantAccumulator, latencyUs: number): void {
+  if (accumulator.histogram !== null) {
+    accumulator.histogram.recordValue(latencyUs);
+    return;
+  }
+  let pending = accumulator.pending;
+  if (pending === null) {
+    pending = accumulator.pending = new Uint32Array(PENDING_LATENCIES_INITIAL);
+  } else if (accumulator.pendingLength === pending.length) {
+    if (pending.length >= PENDING_LATENCIES_MAX) {
+      histogramOf(accumulator).recordValue(latencyUs);
+      return;
+    }
+    const grown = new Uint32Array(Math.min(PENDING_LATENCIES_MAX, pending.length * 4));
+    grown.set(pending);
+    pending = accumulator.pending = grown;
+  }
+  pending[accumulator.pendingLength++] = latencyUs;
+}
+
+/** The variant's histogram, created now (holding every pending latency) if it does not exist yet. */
 export function histogramOf(accumulator: VariantAccumulator): LatencyHistogram {
-  accumulator.histogram ??= createLatencyHistogram();
-  return accumulator.histogram;
+  if (accumulator.histogram !== null) return accumulator.histogram;
+  const pending = accumulator.pending;
+  const length = accumulator.pendingLength;
+  let highestUs = 2;
+  for (let i = 0; i < length; i++) if (pending![i]! > highestUs) highestUs = pending![i]!;
+  const histogram = createLatencyHistogram(highestUs);
+  for (let i = 0; i < length; i++) histogram.recordValue(pending![i]!);
+  accumulator.histogram = histogram;
+  accumulator.pending = null;
+  accumulator.pendingLength = 0;
+  return histogram;
 }
 
 /** The closed window as stored in a `samples.window` event; histograms are encoded once, here. */
@@ -45,9 +87,10 @@ export function toSampleWindowData(window: WindowAccumulator): SampleWindowData 
 }
 
 function toVariantWindow(accumulator: VariantAccumulator): VariantWindow {
+  const hasLatencies = accumulator.histogram !== null || accumulator.pendingLength > 0;
   return {
     count: accumulator.count,
     errors: accumulator.errors,
-    latencyHistogram: accumulator.histogram ? encodeLatencyHistogram(accumulator.histogram) : '',
+    latencyHistogram: hasLatencies ? encodeLatencyHistogram(histogramOf(accumulator)) : '',
   };
 }
