@@ -1,6 +1,6 @@
 import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator } from './gate.js';
-import { addHistogramToBins, binsQuantileMs, emptyLatencyBins, type LatencyBins } from './baselineQuantile.js';
+import { addBaselineWindow, baselineQuantileMs, emptyBaselineQuantile, type BaselineQuantileEstimate } from './baselineQuantile.js';
 import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
 import { initialRelativeRiskTest, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
 import { slowerThanCount } from './slowCount.js';
@@ -13,26 +13,26 @@ type CompareLatencyConfig = Extract<GateConfig, { kind: 'compareLatency' }>;
  * (relativeRiskTest.ts) applied to "slower than the threshold" counts.
  *
  * The threshold is `thresholdMs` when given. Otherwise it is the `baselineQuantile` of the baseline latencies seen in
- * this stage *before* the window being judged: it never depends on the window it judges, so each window's likelihood
- * ratio still has conditional mean ≤ 1 under H0 ("at the threshold used, the canary's slow share is at most
- * (1 + tolerance) × the baseline's") and the test stays valid although the threshold is estimated. Until the baseline
- * has `ceil(10 / (1 − q))` samples the threshold is not set and windows only feed the estimate.
+ * this stage *before* the window being judged (baselineQuantile.ts): it never depends on the window it judges, so each
+ * window's likelihood ratio still has conditional mean ≤ 1 under H0 ("at the threshold used, the canary's slow share
+ * is at most (1 + tolerance) × the baseline's") and the test stays valid although the threshold is estimated. Until
+ * the baseline has `ceil(10 / (1 − q))` samples the threshold is not set and windows only feed the estimate.
  */
 export interface CompareLatencyState {
   test: RelativeRiskTestState;
   totals: ComparativeTotals;
-  baselineBins: LatencyBins;
+  baselineEstimate: BaselineQuantileEstimate;
   lastThresholdMs: number | null;
 }
 
 export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
   kind: 'compareLatency',
-  init: () => ({ test: initialRelativeRiskTest(), totals: emptyTotals(), baselineBins: emptyLatencyBins(), lastThresholdMs: null }),
+  init: () => ({ test: initialRelativeRiskTest(), totals: emptyTotals(), baselineEstimate: emptyBaselineQuantile(), lastThresholdMs: null }),
   observe(config, state, event, context) {
     if (event.type !== 'samples.window') return null;
     const gate = config as CompareLatencyConfig;
     const { canary, baseline } = event.data;
-    const thresholdMs = gate.thresholdMs ?? estimatedThresholdMs(state.baselineBins, gate.baselineQuantile);
+    const thresholdMs = gate.thresholdMs ?? baselineQuantileMs(state.baselineEstimate);
     const baselineHistogram = baseline.count > 0 ? decodeWindowHistogram(baseline.latencyHistogram) : null;
     let { test, totals } = state;
     if (thresholdMs !== null) {
@@ -48,7 +48,8 @@ export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
     const next: CompareLatencyState = {
       test,
       totals,
-      baselineBins: gate.thresholdMs === undefined && baselineHistogram ? addHistogramToBins(state.baselineBins, baselineHistogram) : state.baselineBins,
+      baselineEstimate:
+        gate.thresholdMs === undefined ? addBaselineWindow(state.baselineEstimate, baseline.latencyHistogram, baseline.count, gate.baselineQuantile) : state.baselineEstimate,
       lastThresholdMs: thresholdMs,
     };
     const verdict = comparativeVerdict(next.test, next.totals, gate.samplesMin);
@@ -60,15 +61,10 @@ export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
         evidence: comparativeEvidence(what, verdict, next.test, next.totals, gate, {
           thresholdMs: thresholdMs === null ? null : roundForEvidence(thresholdMs),
           thresholdSource: gate.thresholdMs !== undefined ? 'fixed' : `baseline p${roundForEvidence(gate.baselineQuantile * 100, 4)} before this window`,
-          baselineSamplesForThreshold: next.baselineBins.total,
+          baselineSamplesForThreshold: next.baselineEstimate.samples,
           mixedWeight: isMixedWeightWindow(event.data, context),
         }),
       },
     };
   },
 };
-
-function estimatedThresholdMs(bins: LatencyBins, quantile: number): number | null {
-  if (bins.total < Math.ceil(10 / (1 - quantile))) return null;
-  return binsQuantileMs(bins, quantile);
-}

@@ -56,7 +56,7 @@ export function addWindowToIntervals(
 
 function measure(acc: IntervalAccumulator): IntervalMeasurement {
   const hasData = acc.canaryCount > 0;
-  const merged = hasData ? mergeHistograms(acc.canaryHistograms.map(decodeWindowHistogram)) : null;
+  const merged = !hasData ? null : acc.canaryHistograms.length === 1 ? decodeWindowHistogram(acc.canaryHistograms[0]!) : mergeHistograms(acc.canaryHistograms.map(decodeWindowHistogram));
   return {
     endAt: acc.intervalEndAt ?? 0,
     canaryCount: acc.canaryCount,

@@ -36,7 +36,7 @@ export const latencyEvaluator: GateEvaluator<LatencyState> = {
     let blockHistograms = window.count > 0 ? [...state.blockHistograms, window.latencyHistogram] : state.blockHistograms;
     let next: LatencyState;
     const full = blockCount >= gate.samplesMin && blockCount > 0;
-    const merged = blockCount > 0 ? mergeHistograms(blockHistograms.map(decodeWindowHistogram)) : null;
+    const merged = blockCount === 0 ? null : blockHistograms.length === 1 ? decodeWindowHistogram(blockHistograms[0]!) : mergeHistograms(blockHistograms.map(decodeWindowHistogram));
     const slowAllowed = gate.samplesMin - Math.ceil(gate.quantile * gate.samplesMin);
     const certainlyFailing = !full && merged !== null && slowerThanCount(merged, gate.maxMs) > slowAllowed;
     if (merged && (full || certainlyFailing)) {

@@ -3,9 +3,23 @@ import type { stageSchema } from './specSchema.js';
 
 /**
  * The classic template used when a spec gives no stages: canary 1% for 2 h, ramp 10% for 4 h, rollout 100%.
- * Absolute limits are circuit breakers; the comparative gates judge the canary against the concurrent baseline.
- * The rollout stage holds (alerts and waits for an operator) rather than rolling back, as many runbooks do at 100%.
+ *
+ * The comparative gates do the judging: canary against the concurrent baseline, anytime-valid (docs/judge.md). Each
+ * has α = 0.01, so the four comparative tests of a rollout falsely roll back a healthy canary with probability at most
+ * 4%, however often they are evaluated. The tolerance is wider in the canary stage (1% of traffic cannot resolve small
+ * differences within hours) and 20% in the ramp. Slow means slower than the baseline's p95 seen so far in the stage:
+ * that threshold is crossed by 5% of requests, which resolves latency shifts several times faster than p99.
+ *
+ * The absolute gates are circuit breakers for catastrophes only (20% errors, p90 over 2 s): a fixed bound near a
+ * service's normal level trips on noise in small windows (p99 over 20 samples is their maximum), and a canary
+ * that is merely worse than the baseline is the comparative gates' job. The rollout stage has no baseline left to
+ * compare with, so only breakers guard it, and it holds (alerts and waits for an operator) rather than rolling back.
  */
+const canaryBreakers = [
+  { kind: 'errorRate', maxPercent: 20, samplesMin: 20 },
+  { kind: 'latency', quantile: 0.9, maxMs: 2_000, samplesMin: 50 },
+] as const;
+
 export const DEFAULT_STAGES: z.input<typeof stageSchema>[] = [
   {
     name: 'canary',
@@ -13,10 +27,9 @@ export const DEFAULT_STAGES: z.input<typeof stageSchema>[] = [
     durationMin: '2h',
     samplesMin: 100,
     gates: [
-      { kind: 'errorRate', maxPercent: 1 },
-      { kind: 'latency', quantile: 0.99, maxMs: 200 },
-      { kind: 'compareErrorRate' },
-      { kind: 'compareLatency' },
+      ...canaryBreakers,
+      { kind: 'compareErrorRate', alpha: 0.01, tolerance: 0.5 },
+      { kind: 'compareLatency', alpha: 0.01, tolerance: 0.5, baselineQuantile: 0.95 },
       { kind: 'sampleRatio' },
     ],
   },
@@ -26,10 +39,9 @@ export const DEFAULT_STAGES: z.input<typeof stageSchema>[] = [
     durationMin: '4h',
     samplesMin: 1000,
     gates: [
-      { kind: 'errorRate', maxPercent: 0.5 },
-      { kind: 'latency', quantile: 0.99, maxMs: 200 },
-      { kind: 'compareErrorRate' },
-      { kind: 'compareLatency' },
+      ...canaryBreakers,
+      { kind: 'compareErrorRate', alpha: 0.01, tolerance: 0.2 },
+      { kind: 'compareLatency', alpha: 0.01, tolerance: 0.2, baselineQuantile: 0.95 },
       { kind: 'sampleRatio' },
     ],
   },
@@ -40,8 +52,8 @@ export const DEFAULT_STAGES: z.input<typeof stageSchema>[] = [
     samplesMin: 100,
     onFail: 'hold',
     gates: [
-      { kind: 'errorRate', maxPercent: 0.1 },
-      { kind: 'latency', quantile: 0.99, maxMs: 200 },
+      { kind: 'errorRate', maxPercent: 5, sustainWindows: 3, samplesMin: 100 },
+      { kind: 'latency', quantile: 0.9, maxMs: 2_000, sustainWindows: 3, samplesMin: 100 },
     ],
   },
 ];
