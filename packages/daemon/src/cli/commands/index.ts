@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main.js';
 import { registerVerify } from './verify.js';
+import { registerReplay } from './replay.js';
 import { registerDaemon } from './daemon.js';
 import { registerStart } from './start.js';
 import { registerStatus } from './status.js';
@@ -19,6 +20,7 @@ export type CommandRegistration = (program: Command, io: CliIo) => void;
 
 export const commandRegistrations: CommandRegistration[] = [
   registerVerify,
+  registerReplay,
   registerDaemon,
   registerStart,
   registerStatus,
