@@ -14,6 +14,7 @@ import { registerRollback } from './rollback.js';
 import { registerApprove } from './approve.js';
 import { registerEvents } from './events.js';
 import { registerDemo } from './demo.js';
+import { registerSimulate } from './simulate.js';
 
 /** A subcommand registers itself on the program. Add new commands to the list below, one file each. */
 export type CommandRegistration = (program: Command, io: CliIo) => void;
@@ -33,4 +34,5 @@ export const commandRegistrations: CommandRegistration[] = [
   registerApprove,
   registerEvents,
   registerDemo,
+  registerSimulate,
 ];

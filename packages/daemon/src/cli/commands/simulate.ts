@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { EventLog, parseSpecText, parseTrafficModel, runSimulation, sessionDriver, SluiceError, type SimulationResult } from '@sluice/core';
+import { existsSync, readFileSync } from 'node:fs';
+import { CliExit, EXIT } from '../exitCodes.js';
+import type { CliIo } from '../main.js';
+
+/**
+ * `sluice simulate --spec SPEC --traffic MODEL.json [--db FILE] [--apply-delay-ms MS] [--json]`: runs a whole rollout
+ * offline in virtual time against a traffic model (docs/simulate.md). With `--db` the inputs and decisions are kept in
+ * an event log, so `sluice replay` and `sluice verify` work on it. Exit 0 when the rollout completed, 1 otherwise.
+ */
+export function registerSimulate(program: Command, io: CliIo): void {
+  program
+    .command('simulate')
+    .description('Run a whole rollout offline in virtual time against a traffic model; print outcome, stages and decisions')
+    .requiredOption('--spec <file>', 'rollout spec, YAML or JSON')
+    .requiredOption('--traffic <file>', 'traffic model, JSON (docs/simulate.md)')
+    .option('--db <file>', 'keep the event log in this SQLite file (must not hold a rollout with the same id)')
+    .option('--apply-delay-ms <ms>', 'delay before the simulated adapter applies a desired weight', '0')
+    .option('--json', 'print the result as one JSON object', false)
+    .action((flags: { spec: string; traffic: string; db?: string; applyDelayMs: string; json: boolean }) => runSimulate(flags, io));
+}
+
+function runSimulate(flags: { spec: string; traffic: string; db?: string; applyDelayMs: string; json: boolean }, io: CliIo): void {
+  const applyDelayMs = Number(flags.applyDelayMs);
+  if (!Number.isInteger(applyDelayMs) || applyDelayMs < 0 || applyDelayMs > 3_600_000) {
+    io.err('sluice simulate: --apply-delay-ms must be an integer number of ms within 0–3600000\n');
+    throw new CliExit(EXIT.usage);
+  }
+  const spec = parseSpecText(readText(flags.spec, 'spec', io), flags.spec);
+  let modelJson: unknown;
+  try {
+    modelJson = JSON.parse(readText(flags.traffic, 'traffic model', io));
+  } catch (error) {
+    if (error instanceof CliExit) throw error;
+    throw new SluiceError('SLUICE_E_TRAFFIC_MODEL_INVALID', `${flags.traffic}: not valid JSON (${(error as Error).message}); the traffic model is a JSON object (docs/simulate.md)`, { cause: error });
+  }
+  const model = parseTrafficModel(modelJson, flags.traffic);
+  let result: SimulationResult;
+  if (flags.db) {
+    const log = EventLog.open(flags.db);
+    try {
+      result = runSimulation(spec, model, { applyDelayMs, driver: (s, at) => sessionDriver(log, s, at) });
+    } finally {
+      log.close();
+    }
+  } else {
+    result = runSimulation(spec, model, { applyDelayMs });
+  }
+  if (flags.json) io.out(`${JSON.stringify(result)}\n`);
+  else io.out(formatResult(result, flags.db));
+  if (result.outcome !== 'completed') throw new CliExit(EXIT.failure);
+}
+
+function readText(file: string, what: string, io: CliIo): string {
+  if (!existsSync(file)) {
+    io.err(`sluice simulate: no ${what} at ${file}: the file does not exist\n`);
+    throw new CliExit(EXIT.usage);
+  }
+  return readFileSync(file, 'utf8');
+}
+
+function formatResult(result: SimulationResult, db: string | undefined): string {
+  const lines = [`outcome: ${result.outcome} at ${seconds(result.endedAtMs)}`];
+  if (result.rollbackStartedAtMs !== null) lines.push(`rollback started at ${seconds(result.rollbackStartedAtMs)}`);
+  for (const stage of result.stages) lines.push(`  stage ${stage.name}: ${seconds(stage.enteredAtMs)} → ${stage.exitedAtMs === null ? '…' : seconds(stage.exitedAtMs)}`);
+  lines.push(`decisions (${result.decisions.length} shown of ${result.decisionCount}; unchanged gate verdicts left out):`);
+  for (const d of result.decisions) {
+    const what = d.type === 'gate.evaluated' ? `${d.data.gate} ${d.data.verdict}: ${d.data.evidence.summary}` : d.type === 'rollback.started' ? `${d.data.reason}: ${d.data.evidence.summary}` : JSON.stringify(d.data);
+    lines.push(`  ${seconds(d.atMs).padStart(9)} ${d.type} ${what}`);
+  }
+  if (db) lines.push(`event log: ${db} (sluice replay --db ${db}; sluice verify --db ${db})`);
+  return `${lines.join('\n')}\n`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s`;
+}
