@@ -25,6 +25,9 @@ describe('daemon metrics', () => {
     metrics.countBatch('accepted');
     metrics.observeApply('nginx', 'applied', 0.04);
     metrics.countWebhookDelivery('delivered');
+    metrics.countHealthProbe(false);
+    metrics.countPulledWindow('error', 'SLUICE_E_PROMETHEUS_NO_DATA');
+    metrics.countPulledWindow('ok');
 
     const text = await metrics.render();
     const s = samples(text);
@@ -41,6 +44,10 @@ describe('daemon metrics', () => {
     expect(s.get('sluice_adapter_apply_duration_seconds_bucket{le="0.025",adapter="nginx",result="applied"}')).toBe(0);
     expect(s.get('sluice_webhook_deliveries_total{result="delivered"}')).toBe(1);
     expect(s.get('sluice_webhook_deliveries_total{result="dropped"}')).toBe(0);
+    expect(s.get('sluice_health_probes_total{result="failed"}')).toBe(1);
+    expect(s.get('sluice_health_probes_total{result="ok"}')).toBe(0);
+    expect(s.get('sluice_prometheus_windows_total{result="error",code="SLUICE_E_PROMETHEUS_NO_DATA"}')).toBe(1);
+    expect(s.get('sluice_prometheus_windows_total{result="ok",code=""}')).toBe(1);
     expect(metrics.contentType).toMatch(/^text\/plain/);
   });
 

@@ -13,6 +13,8 @@ export type GateVerdictLabel = 'pass' | 'fail' | 'inconclusive';
 export type ApplyResult = 'applied' | 'failed';
 export type BatchResult = 'accepted' | 'rejected';
 export type WebhookDeliveryResult = 'delivered' | 'failed' | 'dropped';
+/** Outcome of one pulled Prometheus window: recorded, failed (the error's code), or skipped (previous still running). */
+export type PulledWindowResult = 'ok' | 'error' | 'skipped';
 
 /** The rollout machine's phases (core's ROLLOUT_PHASES); a phase not listed here still works and is tracked. */
 export const KNOWN_PHASES = [
@@ -59,6 +61,10 @@ export interface DaemonMetrics {
   /** One adapter apply, from call to verified read-back (or failure). */
   observeApply(adapter: string, result: ApplyResult, durationSeconds: number): void;
   countWebhookDelivery(result: WebhookDeliveryResult): void;
+  /** One health probe of the prober (sources.health). */
+  countHealthProbe(ok: boolean): void;
+  /** One window of the Prometheus source; `code` is the error's stable code for `error`. */
+  countPulledWindow(result: PulledWindowResult, code?: string): void;
   render(): Promise<string>;
 }
 
@@ -83,6 +89,8 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   const batches = new Counter({ name: `${prefix}ingest_batches_total`, help: 'Sample batches (ingest requests), by result', labelNames: ['result'], registers });
   const apply = new Histogram({ name: `${prefix}adapter_apply_duration_seconds`, help: 'Adapter apply, from call to verified read-back or failure', labelNames: ['adapter', 'result'], buckets: APPLY_DURATION_BUCKETS_SECONDS, registers });
   const webhooks = new Counter({ name: `${prefix}webhook_deliveries_total`, help: 'Notification webhook deliveries, by final result', labelNames: ['result'], registers });
+  const probes = new Counter({ name: `${prefix}health_probes_total`, help: 'Health probes of the prober, by result', labelNames: ['result'], registers });
+  const pulled = new Counter({ name: `${prefix}prometheus_windows_total`, help: 'Windows queried from Prometheus, by result and error code', labelNames: ['result', 'code'], registers });
   const skipped = new Counter({ name: `${prefix}metrics_rollouts_skipped_total`, help: 'Per-rollout updates skipped because rolloutsMax rollouts already have series', registers });
 
   // Zero-initialise the label sets that always exist, so dashboards see 0 rather than no series.
@@ -91,6 +99,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     batches.inc({ result }, 0);
   }
   for (const result of ['delivered', 'failed', 'dropped']) webhooks.inc({ result }, 0);
+  for (const result of ['ok', 'failed']) probes.inc({ result }, 0);
 
   const rollouts = new Map<string, RolloutSeries>();
   const seriesOf = (rolloutId: string): RolloutSeries | undefined => {
@@ -154,6 +163,14 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     },
     countWebhookDelivery(result) {
       webhooks.inc({ result });
+    },
+    countHealthProbe(ok) {
+      probes.inc({ result: ok ? 'ok' : 'failed' });
+    },
+    countPulledWindow(result, code) {
+      // Codes are a fixed set (errors.ts), so the label stays bounded; anything else is "other".
+      const label = result === 'error' ? (code !== undefined && /^SLUICE_E_[A-Z_]+$/.test(code) ? code : 'other') : '';
+      pulled.inc({ result, code: label });
     },
     render() {
       return registry.metrics();
