@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { startRoutingProxy } from '@sluice/adapters/inprocess';
+import { startRoutingProxy, VARIANT_OVERRIDE_HEADER } from '@sluice/adapters/inprocess';
 import { DaemonClient } from '../client/DaemonClient.js';
 import { resolveDaemonConfig } from '../config/daemonConfig.js';
 import { ensureTokenFile } from '../config/token.js';
@@ -43,7 +43,7 @@ export interface DemoResult {
   replayCommand: string;
 }
 
-export const DEMO_DEFAULTS = { dir: '.sluice', faultRate: 0.3, extraLatencyMs: 100, requestsPerSecond: 200, stageMs: 5_000, windowMs: 1_000 } as const;
+export const DEMO_DEFAULTS = { dir: '.sluice', faultRate: 0.3, extraLatencyMs: 400, requestsPerSecond: 200, stageMs: 5_000, windowMs: 1_000 } as const;
 
 /**
  * `sluice demo`: a daemon on an ephemeral loopback port with its own SQLite log, a stable service and a candidate
@@ -90,9 +90,10 @@ async function runScenario(client: DaemonClient, options: DemoOptions, stableUrl
   const started = Date.now();
   const candidate = await startDemoService({ version: scenario.candidate, faultRate: scenario.faultRate, latencyMs: 20, extraLatencyMs: scenario.extraLatencyMs });
   const proxy = await startRoutingProxy({ stableUrl, candidateUrl: candidate.url });
+  const load = startLoadGenerator({ url: proxy.url, requestsPerSecond: options.requestsPerSecond });
+  await warmUp(proxy.url);
   const forwarder = startSampleForwarder(client, scenario.rolloutId);
   const unsubscribe = proxy.router.onSample(forwarder.listener);
-  const load = startLoadGenerator({ url: proxy.url, requestsPerSecond: options.requestsPerSecond });
   options.out(
     `\n[${scenario.label}] candidate ${scenario.candidate}: fault rate ${(scenario.faultRate * 100).toFixed(0)}%, +${scenario.extraLatencyMs} ms latency — rollout ${scenario.rolloutId}`,
   );
@@ -122,4 +123,19 @@ async function runScenario(client: DaemonClient, options: DemoOptions, stableUrl
     await proxy.close();
     await candidate.close();
   }
+}
+
+/** Requests sent to the candidate through the proxy before the rollout, so the first judged ones do not pay for cold connections. */
+export const WARM_UP_REQUESTS = 32;
+
+async function warmUp(proxyUrl: string): Promise<void> {
+  const one = async (): Promise<void> => {
+    try {
+      const response = await fetch(proxyUrl, { headers: { [VARIANT_OVERRIDE_HEADER]: 'canary' }, signal: AbortSignal.timeout(5_000) });
+      await response.arrayBuffer();
+    } catch {
+      // A faulty candidate may fail warm-up requests too; warming is best effort.
+    }
+  };
+  await Promise.all(Array.from({ length: WARM_UP_REQUESTS }, one));
 }
