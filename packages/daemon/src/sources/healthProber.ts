@@ -70,15 +70,16 @@ export class HealthProber {
 
   /**
    * Starts probing for a rollout; the first probe runs one interval from now. Starting again with the same config is
-   * a no-op; with another config it restarts. `interval`/`timeout` come from the spec in ms.
+   * a no-op; with another config it restarts. `interval`/`timeout` come from the spec in ms; values below
+   * HEALTH_PROBE_INTERVAL_MS_MIN / HEALTH_PROBE_TIMEOUT_MS_MIN are raised to them.
    */
-  start(rolloutId: string, config: HealthProbeConfig): void {
-    if (!(config.intervalMs >= HEALTH_PROBE_INTERVAL_MS_MIN)) {
-      throw new RangeError(`sources.health.interval must be ≥ ${HEALTH_PROBE_INTERVAL_MS_MIN} ms, got ${config.intervalMs}`);
-    }
-    if (!(config.timeoutMs >= HEALTH_PROBE_TIMEOUT_MS_MIN)) {
-      throw new RangeError(`sources.health.timeout must be ≥ ${HEALTH_PROBE_TIMEOUT_MS_MIN} ms, got ${config.timeoutMs}`);
-    }
+  start(rolloutId: string, requested: HealthProbeConfig): void {
+    // The spec allows any duration; raising a tiny one to the minimum keeps a valid spec from failing at activation.
+    const config: HealthProbeConfig = {
+      url: requested.url,
+      intervalMs: Math.max(HEALTH_PROBE_INTERVAL_MS_MIN, Number.isFinite(requested.intervalMs) ? requested.intervalMs : 0),
+      timeoutMs: Math.max(HEALTH_PROBE_TIMEOUT_MS_MIN, Number.isFinite(requested.timeoutMs) ? requested.timeoutMs : 0),
+    };
     const existing = this.probes.get(rolloutId);
     if (existing && sameConfig(existing.config, config)) return;
     if (existing) this.stop(rolloutId);

@@ -1,5 +1,5 @@
 import type { SampleWindowData } from '@sluice/core';
-import type { PrometheusSource } from './prometheusSource.js';
+import { PROMETHEUS_WINDOW_MS_MIN, type PrometheusSource } from './prometheusSource.js';
 import { systemTimers, type TimerHandle, type Timers } from './timers.js';
 
 /**
@@ -47,7 +47,6 @@ interface PollState {
   stopped: boolean;
 }
 
-export const POLL_WINDOW_MS_MIN = 1_000;
 
 export class PrometheusPoller {
   private readonly timers: Timers;
@@ -65,8 +64,9 @@ export class PrometheusPoller {
    * restart the log already holds what was appended before). Starting a polled rollout again replaces its config.
    */
   start(rolloutId: string, config: PollConfig): void {
-    if (!(Number.isInteger(config.windowMs) && config.windowMs >= POLL_WINDOW_MS_MIN)) {
-      throw new RangeError(`window must be an integer ≥ ${POLL_WINDOW_MS_MIN} ms for the Prometheus source, got ${config.windowMs}`);
+    // prometheusSourceOf refuses such specs at creation; this guards the timer loop against a programming error.
+    if (!(Number.isInteger(config.windowMs) && config.windowMs >= PROMETHEUS_WINDOW_MS_MIN)) {
+      throw new RangeError(`window must be an integer ≥ ${PROMETHEUS_WINDOW_MS_MIN} ms for the Prometheus source, got ${config.windowMs}`);
     }
     this.stop(rolloutId);
     const queryDelayMs = config.queryDelayMs ?? config.source.config.queryDelay;

@@ -4,7 +4,7 @@ import { decodeLatencyHistogram, latencyQuantileMs, SpecValidationError } from '
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePrometheusSourceConfig, variantSelector } from './prometheusConfig.js';
 import { PrometheusNoDataError, PrometheusQueryError, PrometheusTokenMissingError, PrometheusUnavailableError } from './prometheusErrors.js';
-import { createPrometheusSource } from './prometheusSource.js';
+import { createPrometheusSource, prometheusSourceOf } from './prometheusSource.js';
 import { ManualTimers } from './timers.js';
 
 type Answer = { status: number; body: unknown } | 'hang';
@@ -161,6 +161,13 @@ describe('Prometheus source', () => {
     const deadUrl = await closed.listen();
     await closed.close();
     await expect(createPrometheusSource({ url: deadUrl }, versions).queryWindow(0, 5_000)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('is built from a spec, refusing windows too short to query', () => {
+    const spec = { baseline: 'v1', candidate: 'v2', window: 5_000, sources: { prometheus: { url } } };
+    expect(prometheusSourceOf({ ...spec, sources: {} })).toBeUndefined();
+    expect(prometheusSourceOf(spec)?.renderedQueries('canary', 5_000).requests).toBe('sum(increase(http_requests_total{version="v2"}[5000ms]))');
+    expect(() => prometheusSourceOf({ ...spec, window: 500 })).toThrow(SpecValidationError);
   });
 
   it('refuses to start without the bearer token it was told to send', () => {

@@ -1,4 +1,4 @@
-import { encodeLatencyHistogram, type SampleWindowData, type Variant, type VariantWindow } from '@sluice/core';
+import { encodeLatencyHistogram, SpecValidationError, type SampleWindowData, type Variant, type VariantWindow } from '@sluice/core';
 import type { Dispatcher } from 'undici';
 import { bucketsToHistogram, type CumulativeBucket } from './bucketsToHistogram.js';
 import { queryInstant, type InstantSample, type PrometheusClientOptions, type QueryLimiter } from './prometheusClient.js';
@@ -111,6 +111,26 @@ export function createPrometheusSource(
       return { windowStartAt, windowEndAt, baseline, canary };
     },
   };
+}
+
+/** Shortest window the Prometheus source accepts: `increase()` needs at least two scrapes inside the range. */
+export const PROMETHEUS_WINDOW_MS_MIN = 1_000;
+
+/**
+ * The Prometheus source of a validated spec, or undefined when it has none. Call it when a rollout is created, so a
+ * bad `sources.prometheus` (SpecValidationError, every problem with its path), a window too short to query
+ * (SpecValidationError on `window`) or a missing token (PrometheusTokenMissingError) refuses the rollout up front.
+ */
+export function prometheusSourceOf(
+  spec: { baseline: string; candidate: string; window: number; sources: { prometheus?: Record<string, unknown> | undefined } },
+  options: PrometheusSourceOptions = {},
+): PrometheusSource | undefined {
+  if (spec.sources.prometheus === undefined) return undefined;
+  if (spec.window < PROMETHEUS_WINDOW_MS_MIN) {
+    const message = `is ${spec.window} ms; with sources.prometheus the window must be at least ${PROMETHEUS_WINDOW_MS_MIN} ms (and several scrape intervals)`;
+    throw new SpecValidationError([{ path: 'window', message, value: spec.window }]);
+  }
+  return createPrometheusSource(spec.sources.prometheus, { baseline: spec.baseline, candidate: spec.candidate }, options);
 }
 
 interface WindowRef {
