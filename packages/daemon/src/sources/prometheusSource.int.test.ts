@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDaemonMetrics } from '../metrics/daemonMetrics.js';
 import { queryInstant } from './prometheusClient.js';
 import { PrometheusNoDataError, PrometheusQueryError } from './prometheusErrors.js';
+import { PrometheusPoller } from './prometheusPoller.js';
 import { createPrometheusSource } from './prometheusSource.js';
 
 /**
@@ -180,6 +181,27 @@ describe('Prometheus source against a real Prometheus', () => {
     expect(canaryP25).toBeGreaterThan(50);
     expect(canaryP25).toBeLessThanOrEqual(100);
   }, 90_000);
+
+  it('polls aligned windows on the real clock', async () => {
+    const source = createPrometheusSource({ url, selector: 'job="shop"', queryDelay: '1500ms' }, { baseline: 'v1', candidate: 'v2' });
+    const windows: SampleWindowData[] = [];
+    const errors: unknown[] = [];
+    const poller = new PrometheusPoller({ onWindow: (_id, data) => windows.push(data), onError: (_id, error) => errors.push(error) });
+    try {
+      poller.start('r1', { source, windowMs: 3_000 });
+      await until('two polled windows', 20_000, 100, async () => (windows.length >= 2 ? true : undefined));
+    } finally {
+      await poller.close();
+    }
+    expect(errors).toEqual([]);
+    for (const window of windows) {
+      expect(window.windowStartAt % 3_000).toBe(0);
+      expect(window.windowEndAt - window.windowStartAt).toBe(3_000);
+      expect(window.baseline.count).toBeGreaterThan(200);
+      expect(window.canary.count).toBeGreaterThan(40);
+    }
+    expect(windows[1]!.windowStartAt).toBe(windows[0]!.windowEndAt);
+  }, 30_000);
 
   it("scrapes the daemon's /metrics exposition without errors", async () => {
     const client = { url, timeoutMs: 5_000 };
