@@ -79,6 +79,12 @@ export class Reconciler {
       return;
     }
     if (state.alerting) this.#setAlerting(entry, state, false);
+    // A rollout that ended hands the traffic layer back once its final weight is verified: reading back and
+    // re-applying after the end would fight the next rollout of the same service on the same proxy.
+    if (entry.session.view.terminal) {
+      void this.release(entry.id);
+      return;
+    }
     if (now - state.lastReadBackAt >= this.#options.readBackIntervalMs) void this.#readBack(entry, state, desired);
   }
 
