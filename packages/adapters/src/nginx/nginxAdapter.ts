@@ -42,7 +42,9 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
     const text = renderInclude(options, want, context.rolloutId);
     await writeAtomic(options.includePath, text);
 
+    const testStartedAt = performance.now();
     const test = await testConfig(options);
+    const testMs = Math.round(performance.now() - testStartedAt);
     if (!test.ok) {
       await restore(previous);
       throw applyError('nginx', `nginx -t rejected the configuration for ${want.weightPercent}% generation ${want.generation}; restored the last known good include file ${options.includePath}. nginx said: ${test.output}`, { detail: test.output });
@@ -61,7 +63,7 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
       throw applyError('nginx', `reload to ${want.weightPercent}% generation ${want.generation} was not verified as serving: ${messageOf(error)}; restored the last known good include file (check nginx's error log)`, { cause: error });
     }
     lastKnownGood.record(want, text);
-    context.logger?.info({ rolloutId: context.rolloutId, weightPercent: want.weightPercent, generation: want.generation, reloadMs: Math.round(performance.now() - startedAt) }, 'nginx weight applied and verified');
+    context.logger?.info({ rolloutId: context.rolloutId, weightPercent: want.weightPercent, generation: want.generation, testMs, reloadMs: Math.round(performance.now() - startedAt) }, 'nginx weight applied and verified');
     return want;
   }
 
