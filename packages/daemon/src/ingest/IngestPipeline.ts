@@ -93,8 +93,9 @@ export class IngestPipeline {
         for (const sample of item.samples) {
           const windowStartAt = sample.at - (sample.at % item.windowMs);
           // The recorder refuses samples of closed windows (late) and beyond its bound of open windows (overflow).
-          if (!this.#sink.record(item.rolloutId, { variant: sample.variant, at: sample.at, ok: sample.ok, latencyMs: sample.latencyMs })) {
-            result.rejected.push({ line: sample.line, reason: refusedReason(windowStartAt, item.windowMs, closedBeforeAt) });
+          const refused = tryRecord(() => this.#sink.record(item.rolloutId, { variant: sample.variant, at: sample.at, ok: sample.ok, latencyMs: sample.latencyMs }));
+          if (refused !== undefined) {
+            result.rejected.push({ line: sample.line, reason: refused || refusedReason(windowStartAt, item.windowMs, closedBeforeAt) });
             continue;
           }
           const key = `${item.rolloutId}\u0000${windowStartAt}\u0000${sample.variant}`;
@@ -112,8 +113,9 @@ export class IngestPipeline {
         for (const window of item.windows) {
           const aggregate: Parameters<SampleSink['recordAggregate']>[1] = { variant: window.variant, windowStartAt: window.windowStartAt, count: window.count, errors: window.errors };
           if (window.latencyHistogram) aggregate.latencyHistogram = window.latencyHistogram;
-          if (!this.#sink.recordAggregate(item.rolloutId, aggregate)) {
-            result.rejected.push({ line: window.line, reason: refusedReason(window.windowStartAt, item.windowMs, closedBeforeAt) });
+          const refused = tryRecord(() => this.#sink.recordAggregate(item.rolloutId, aggregate));
+          if (refused !== undefined) {
+            result.rejected.push({ line: window.line, reason: refused || refusedReason(window.windowStartAt, item.windowMs, closedBeforeAt) });
             continue;
           }
           const row: JournalRow = { rolloutId: item.rolloutId, ...aggregate };
@@ -139,6 +141,18 @@ export class IngestPipeline {
     }
     this.#guards.onCommitted?.({ batches: items.length, samples: sampleCount, rejected: rejectedCount, commitMs: performance.now() - started });
     return results;
+  }
+}
+
+/**
+ * Records one sample or window: undefined when accepted, '' when the recorder refused it (late or too far ahead), or
+ * the error's message when it threw — one bad line must never fail the other batches of its group.
+ */
+function tryRecord(record: () => boolean): string | undefined {
+  try {
+    return record() ? undefined : '';
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 
