@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseSampleLines, SAMPLE_FUTURE_MS_MAX } from './parseSamples.js';
+import { parseWindowLines } from './parseWindows.js';
+
+const NOW = 1_732_400_000_000;
+
+describe('NDJSON samples', () => {
+  it('keeps the valid lines and rejects each bad one with its 1-based line number and reason', () => {
+    const body = [
+      '{"variant":"canary","ok":true,"latencyMs":12.3,"at":1732399999000}',
+      '',
+      'not json',
+      '{"variant":"baseline","status":503,"latencyMs":40}',
+      '{"variant":"green","ok":true,"latencyMs":1}',
+      '{"variant":"canary","latencyMs":1}',
+      '{"variant":"canary","ok":true,"latencyMs":-1}',
+      `{"variant":"stable","status":200,"latencyMs":3,"at":"${new Date(NOW).toISOString()}"}`,
+      `{"variant":"canary","ok":true,"latencyMs":1,"at":${NOW + SAMPLE_FUTURE_MS_MAX + 1}}`,
+    ].join('\n');
+    const { samples, rejected } = parseSampleLines(body, NOW);
+    expect(samples).toEqual([
+      { line: 1, variant: 'canary', ok: true, latencyMs: 12.3, at: 1_732_399_999_000 },
+      { line: 4, variant: 'baseline', ok: false, latencyMs: 40, at: NOW },
+      { line: 8, variant: 'baseline', ok: true, latencyMs: 3, at: NOW },
+    ]);
+    expect(rejected.map((r) => r.line)).toEqual([3, 5, 6, 7, 9]);
+    expect(rejected[0]!.reason).toMatch(/not JSON/);
+    expect(rejected[1]!.reason).toMatch(/variant/);
+    expect(rejected[2]!.reason).toMatch(/"ok".*"status"/);
+    expect(rejected[3]!.reason).toMatch(/latencyMs/);
+    expect(rejected[4]!.reason).toMatch(/future/);
+  });
+
+  it('treats status 0 and 5xx as errors, 4xx as not', () => {
+    const body = [0, 404, 500, 599].map((status) => JSON.stringify({ variant: 'canary', status, latencyMs: 1 })).join('\n');
+    expect(parseSampleLines(body, NOW).samples.map((s) => s.ok)).toEqual([false, true, false, false]);
+  });
+});
+
+describe('NDJSON windows', () => {
+  it('checks alignment, counts and histograms per line', () => {
+    const body = [
+      '{"variant":"canary","windowStartAt":1732400000000,"count":10,"errors":1}',
+      '{"variant":"canary","windowStartAt":1732400000001,"count":10,"errors":1}',
+      '{"variant":"canary","windowStartAt":1732400000000,"count":1,"errors":2}',
+      '{"variant":"canary","windowStartAt":1732400000000,"count":1,"errors":0,"latencyHistogram":"bogus"}',
+    ].join('\n');
+    const { windows, rejected } = parseWindowLines(body, 5_000);
+    expect(windows).toHaveLength(1);
+    expect(rejected.map((r) => r.line)).toEqual([2, 3, 4]);
+    expect(rejected[0]!.reason).toMatch(/multiple/);
+  });
+});
