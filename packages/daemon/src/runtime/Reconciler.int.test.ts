@@ -1,0 +1,89 @@
+import type { AnyStoredEvent, TrafficAdapter, WeightState } from '@sluice/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, startTestDaemon } from '../testing/startTestDaemon.js';
+
+/** An adapter whose failures and served weight the test controls. */
+function fakeAdapter() {
+  const control = { failApply: 0, failZero: false, served: { weightPercent: 0, generation: 0 } as WeightState, applyCalls: 0 };
+  const adapter: TrafficAdapter = {
+    type: 'fake',
+    async apply(desired) {
+      control.applyCalls++;
+      if (control.failApply > 0) {
+        control.failApply--;
+        throw Object.assign(new Error('proxy refused the config'), { code: 'SLUICE_E_ADAPTER_APPLY' });
+      }
+      if (control.failZero && desired.weightPercent === 0) throw Object.assign(new Error('proxy unreachable'), { code: 'SLUICE_E_ADAPTER_APPLY' });
+      control.served = { ...desired };
+      return { ...desired };
+    },
+    async read() {
+      return { ...control.served };
+    },
+    async health() {
+      return { ok: true };
+    },
+    async close() {},
+  };
+  return { adapter, control };
+}
+
+type TestDaemon = Awaited<ReturnType<typeof startTestDaemon>>;
+let running: TestDaemon | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+const SPEC = JSON.stringify({
+  id: 'r1',
+  service: 'svc',
+  baseline: 'v1',
+  candidate: 'v2',
+  window: 200,
+  stages: [{ name: 'canary', weightPercent: 10, durationMin: '1h', samplesMin: 10, gates: [] }],
+});
+
+async function setUp(control: ReturnType<typeof fakeAdapter>, overrides = {}) {
+  running = await startTestDaemon({ readBackIntervalMs: 100, applyAttemptsMax: 2, ...overrides }, () => control.adapter);
+  const { daemon, headers } = running;
+  await fetch(`${daemon.url}/v1/rollouts`, { method: 'POST', headers, body: SPEC });
+  const events = (): AnyStoredEvent[] => [...daemon.log.read('r1')];
+  return { daemon, headers, events };
+}
+
+describe('reconciler', () => {
+  it('retries a failed apply with backoff, recording each failure, until the weight is verified', async () => {
+    const fake = fakeAdapter();
+    fake.control.failApply = 1;
+    const { events } = await setUp(fake, { applyAttemptsMax: 5 });
+    await eventually('weight applied', () => (events().some((e) => e.type === 'weight.applied') ? true : undefined));
+    const types = events().map((e) => e.type).filter((t) => t.startsWith('weight.'));
+    expect(types).toEqual(['weight.desired', 'weight.applyFailed', 'weight.applied']);
+    const failed = events().find((e) => e.type === 'weight.applyFailed');
+    expect(failed?.data).toMatchObject({ generation: 1, weightPercent: 10, code: 'SLUICE_E_ADAPTER_APPLY' });
+  });
+
+  it('detects drift on read-back and re-applies the desired weight', async () => {
+    const fake = fakeAdapter();
+    const { events } = await setUp(fake);
+    await eventually('first apply', () => (events().some((e) => e.type === 'weight.applied') ? true : undefined));
+    fake.control.served = { weightPercent: 55, generation: 1 }; // someone edited the proxy by hand
+    await eventually('re-applied', () => (fake.control.served.weightPercent === 10 ? true : undefined));
+    expect(events().filter((e) => e.type === 'weight.applied')).toHaveLength(2);
+  });
+
+  it('keeps retrying a rollback past the attempt limit until it is applied', async () => {
+    const fake = fakeAdapter();
+    const { daemon, headers, events } = await setUp(fake, { applyAttemptsMax: 1 });
+    await eventually('first apply', () => (events().some((e) => e.type === 'weight.applied') ? true : undefined));
+    fake.control.failZero = true;
+    await fetch(`${daemon.url}/v1/rollouts/r1/commands/rollback`, { method: 'POST', headers });
+    const failuresAtZero = () => events().filter((e) => e.type === 'weight.applyFailed' && e.data.weightPercent === 0).length;
+    await eventually('more failed attempts than applyAttemptsMax', () => (failuresAtZero() >= 3 ? true : undefined));
+    expect(daemon.runtime.get('r1')?.session.view.phase).toBe('rollingBack');
+    fake.control.failZero = false;
+    await eventually('rolled back', () => (daemon.runtime.get('r1')?.session.view.phase === 'rolledBack' ? true : undefined));
+    expect(fake.control.served.weightPercent).toBe(0);
+  });
+});

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TrafficAdapter } from '@sluice/core';
+import { resolveDaemonConfig, type DaemonConfigInput } from '../config/daemonConfig.js';
+import { Daemon } from '../Daemon.js';
+import { createLogger } from '../logger.js';
+import type { RolloutEntry } from '../runtime/RolloutRuntime.js';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
+/** An in-process daemon on a temporary file and an ephemeral port, for integration tests. */
+export async function startTestDaemon(
+  overrides: Partial<DaemonConfigInput> = {},
+  createAdapter?: (entry: RolloutEntry) => TrafficAdapter,
+): Promise<{ daemon: Daemon; dir: string; headers: Record<string, string>; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-daemon-'));
+  const config = resolveDaemonConfig({ flags: { db: join(dir, 'sluice.db'), listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 50, ...overrides }, env: {} });
+  const daemon = await Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false, ...(createAdapter ? { createAdapter } : {}) });
+  return {
+    daemon,
+    dir,
+    headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    async stop() {
+      await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` every 20 ms until it returns a value, for at most `timeoutMs` (a bound, not a timing assertion). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
