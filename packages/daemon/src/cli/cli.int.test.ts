@@ -1,0 +1,78 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestDaemon, TEST_TOKEN } from '../testing/startTestDaemon.js';
+import { EXIT } from './exitCodes.js';
+import { main, type CliIo } from './main.js';
+
+type TestDaemon = Awaited<ReturnType<typeof startTestDaemon>>;
+let running: TestDaemon | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s) };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+async function setUp() {
+  running = await startTestDaemon();
+  const tokenFile = join(running.dir, 'token');
+  writeFileSync(tokenFile, `${TEST_TOKEN}\n`);
+  const specFile = join(running.dir, 'spec.yaml');
+  writeFileSync(
+    specFile,
+    ['id: cli-rollout', 'service: checkout', 'baseline: v1', 'candidate: v2', 'window: 200', 'stages:', '  - name: canary', '    weightPercent: 5', '    durationMin: 1h', '    samplesMin: 10', ''].join('\n'),
+  );
+  return { client: ['--url', running.daemon.url, '--token-file', tokenFile], specFile };
+}
+
+describe('sluice CLI against a daemon', () => {
+  it('says how to reach the daemon and exits 3 when it is not running', async () => {
+    const { code, err } = await run(['status', '--url', 'http://127.0.0.1:1']);
+    expect(code).toBe(EXIT.unreachable);
+    expect(err).toMatch(/daemon not reachable at 127\.0\.0\.1:1 .*start it with `sluice daemon`/);
+  });
+
+  it('starts, shows, pauses and resumes a rollout, in human and JSON output', async () => {
+    const { client, specFile } = await setUp();
+    const started = await run(['start', specFile, ...client]);
+    expect(started.code).toBe(EXIT.ok);
+    expect(started.out).toMatch(/created: cli-rollout/);
+    expect((await run(['start', specFile, ...client])).out).toMatch(/already exists/);
+    const status = await run(['status', 'cli-rollout', '--json', ...client]);
+    expect(JSON.parse(status.out)).toMatchObject({ id: 'cli-rollout', state: { phase: 'progressing', stageName: 'canary' } });
+    expect((await run(['status', ...client])).out).toMatch(/cli-rollout\s+progressing/);
+    expect((await run(['pause', 'cli-rollout', '--reason', 'lunch', ...client])).out).toMatch(/phase\s+paused/);
+    const again = await run(['pause', 'cli-rollout', ...client]);
+    expect(again.code).toBe(EXIT.failure);
+    expect(again.err).toMatch(/pause rejected/);
+    expect((await run(['resume', 'cli-rollout', ...client])).code).toBe(EXIT.ok);
+    const events = await run(['events', 'cli-rollout', '--json', ...client]);
+    const types = events.out.trim().split('\n').map((line) => JSON.parse(line).type);
+    expect(types).toContain('paused');
+    expect(types).toContain('command.rejected');
+  });
+
+  it('watch exits with the code that says how the rollout ended', async () => {
+    const { client, specFile } = await setUp();
+    await run(['start', specFile, ...client]);
+    const watching = run(['watch', 'cli-rollout', ...client]);
+    await run(['rollback', 'cli-rollout', '--reason', 'test', ...client]);
+    const watched = await watching;
+    expect(watched.code).toBe(EXIT.rolledBack);
+    expect(watched.out).toMatch(/phase\s+rolledBack/);
+  });
+
+  it('refuses an unreadable spec file with a clear message', async () => {
+    const { client } = await setUp();
+    const { code, err } = await run(['start', '/no/such/spec.yaml', ...client]);
+    expect(code).toBe(EXIT.failure);
+    expect(err).toMatch(/cannot read spec file \/no\/such\/spec\.yaml/);
+  });
+});
