@@ -38,10 +38,7 @@ export const argoEvaluator: GateEvaluator<ArgoState> = {
     const gate = config as ArgoConfig;
     const { acc, closed } = addWindowToIntervals(state.intervals, event.data, gate.interval);
     let next: ArgoState = { ...state, intervals: acc };
-    for (const m of closed) {
-      if (next.failedReason !== null) break;
-      next = measureOnce(gate, next, m);
-    }
+    for (const m of closed) next = advanceArgo(gate, next, m);
     const verdict = next.failedReason !== null ? 'fail' : next.last?.phase === 'Successful' ? 'pass' : 'inconclusive';
     const last = next.last;
     const summary = next.failedReason !== null
@@ -74,7 +71,9 @@ export const argoEvaluator: GateEvaluator<ArgoState> = {
   },
 };
 
-function measureOnce(gate: ArgoConfig, state: ArgoState, m: IntervalMeasurement): ArgoState {
+/** One measurement of both metrics at the end of an interval; no-op once the run has failed. */
+export function advanceArgo(gate: ArgoConfig, state: ArgoState, m: IntervalMeasurement): ArgoState {
+  if (state.failedReason !== null) return state;
   const measurements = state.measurements + 1;
   if (m.successRatePercent === null || m.latencyMsP99 === null) {
     const consecutiveErrors = state.consecutiveErrors + 1;

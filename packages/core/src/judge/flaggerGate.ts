@@ -34,15 +34,7 @@ export const flaggerEvaluator: GateEvaluator<FlaggerState> = {
     const gate = config as FlaggerConfig;
     const { acc, closed } = addWindowToIntervals(state.intervals, event.data, gate.interval);
     let next: FlaggerState = { ...state, intervals: acc };
-    for (const measurement of closed) {
-      if (next.rolledBack) break;
-      if (next.failedChecks >= gate.threshold) {
-        next = { ...next, rolledBack: true };
-        break;
-      }
-      const check = checkOf(gate, measurement);
-      next = { ...next, checks: next.checks + 1, failedChecks: next.failedChecks + (check.ok ? 0 : 1), lastCheck: check };
-    }
+    for (const measurement of closed) next = advanceFlagger(gate, next, measurement);
     const verdict = next.rolledBack ? 'fail' : next.lastCheck?.ok ? 'pass' : 'inconclusive';
     const last = next.lastCheck;
     const summary = next.rolledBack
@@ -71,6 +63,14 @@ export const flaggerEvaluator: GateEvaluator<FlaggerState> = {
     };
   },
 };
+
+/** One scheduler run at the end of an interval: roll back if the threshold was reached, else run the check. */
+export function advanceFlagger(gate: FlaggerConfig, state: FlaggerState, measurement: IntervalMeasurement): FlaggerState {
+  if (state.rolledBack) return state;
+  if (state.failedChecks >= gate.threshold) return { ...state, rolledBack: true };
+  const check = checkOf(gate, measurement);
+  return { ...state, checks: state.checks + 1, failedChecks: state.failedChecks + (check.ok ? 0 : 1), lastCheck: check };
+}
 
 function checkOf(gate: FlaggerConfig, m: IntervalMeasurement): IntervalMeasurement & { ok: boolean; reason: string } {
   if (m.successRatePercent === null || m.latencyMsP99 === null) return { ...m, ok: false, reason: 'no values found, canary not receiving traffic' };

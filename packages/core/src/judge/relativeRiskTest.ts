@@ -8,10 +8,14 @@
  * shares combine because every window has its own p while ρ is shared.
  *
  * Two one-sided tests against the tolerance boundary ρ0 = 1 + tolerance:
- *  - worse:    H0 ρ ≤ ρ0. E-process W_t = Σ_k π_k Π_i LR_i(ρ0·e^{δ_k}) over a grid δ_k > 0. Each factor has conditional
- *              mean ≤ 1 under any ρ ≤ ρ0 (the likelihood ratio grows with the canary count, which is stochastically
- *              smallest at the boundary), so W is a non-negative supermartingale and by Ville's inequality
- *              P(sup_t W_t ≥ 1/α) ≤ α. Crossing 1/α is `fail`.
+ *  - worse:    H0 ρ ≤ ρ0. E-process W_t = Σ_k (1/K) [ Σ_{j≤t} π_j Π_{i=j..t} LR_i(ρ0·e^{δ_k}) + (1 − Σ_{j≤t} π_j) ]: a
+ *              mixture over a grid of effects δ_k > 0 *and over the window j where the regression starts*, with
+ *              π_j = 1/(j(j+1)) (Σ π_j = 1). Each LR factor has conditional mean ≤ 1 under any ρ ≤ ρ0 (the likelihood
+ *              ratio grows with the canary count, which is stochastically smallest at the boundary), so every
+ *              component is a test supermartingale (equal to 1 before it starts), and so is their mixture: by Ville's
+ *              inequality P(sup_t W_t ≥ 1/α) ≤ α. Crossing 1/α is `fail`. Mixing over onsets costs ln(1/π_j) nats
+ *              but spares a regression that starts late the evidence the healthy windows before it piled up.
+ *              The sum over onsets has the recursion S_t = LR_t · (S_{t−1} + π_t), so the state stays K numbers.
  *  - notWorse: H0 ρ ≥ ρ0, the same construction over δ_k < 0. Crossing 1/α shows non-inferiority: `pass`.
  * A discrete mixture needs no conjugacy (the share differs per window) and every mixture weight choice is valid.
  */
@@ -22,8 +26,10 @@ export const LOG_OFFSETS: readonly number[] = Array.from({ length: GRID_STEPS },
 const LOG_GRID_SIZE = Math.log(GRID_STEPS);
 
 export interface RelativeRiskTestState {
-  /** Σ_i log LR_i at each worse-side grid point. */
+  /** log S_t at each worse-side grid point: the onset mixture Σ_j π_j Π_{i=j..t} LR_i. */
   logLikelihoodRatiosWorse: number[];
+  /** Informative windows folded so far (the onset index j counts these). */
+  informativeWindows: number;
   /** Σ_i log LR_i at each not-worse-side grid point. */
   logLikelihoodRatiosNotWorse: number[];
   /** Sticky: the worse-side e-process crossed 1/α at some point. */
@@ -37,7 +43,8 @@ export interface RelativeRiskTestState {
 
 export function initialRelativeRiskTest(): RelativeRiskTestState {
   return {
-    logLikelihoodRatiosWorse: LOG_OFFSETS.map(() => 0),
+    logLikelihoodRatiosWorse: LOG_OFFSETS.map(() => -Infinity),
+    informativeWindows: 0,
     logLikelihoodRatiosNotWorse: LOG_OFFSETS.map(() => 0),
     rejectedNotWorse: false,
     rejectedWorse: false,
@@ -66,13 +73,16 @@ export function updateRelativeRiskTest(state: RelativeRiskTestState, window: Win
     const p = canaryEventProbability(share, boundaryRho * Math.exp(offset));
     return x * Math.log(p / p0) + y * Math.log((1 - p) / (1 - p0));
   };
-  const worse = state.logLikelihoodRatiosWorse.map((sum, k) => sum + logLR(LOG_OFFSETS[k]!));
+  const j = state.informativeWindows + 1;
+  const logOnsetWeight = -Math.log(j) - Math.log(j + 1);
+  const worse = state.logLikelihoodRatiosWorse.map((logS, k) => logLR(LOG_OFFSETS[k]!) + logAddExp(logS, logOnsetWeight));
   const notWorse = state.logLikelihoodRatiosNotWorse.map((sum, k) => sum + logLR(-LOG_OFFSETS[k]!));
   const logBound = Math.log(1 / alpha);
-  const logEWorse = logMeanExp(worse);
+  const next = { logLikelihoodRatiosWorse: worse, informativeWindows: j };
+  const logEWorse = logEValueWorse(next);
   const logENotWorse = logMeanExp(notWorse);
   return {
-    logLikelihoodRatiosWorse: worse,
+    ...next,
     logLikelihoodRatiosNotWorse: notWorse,
     rejectedNotWorse: state.rejectedNotWorse || logEWorse >= logBound,
     rejectedWorse: state.rejectedWorse || logENotWorse >= logBound,
@@ -81,9 +91,10 @@ export function updateRelativeRiskTest(state: RelativeRiskTestState, window: Win
   };
 }
 
-/** log of the worse-side e-value now (log of the uniform mixture of the grid's likelihood ratios). */
-export function logEValueWorse(state: RelativeRiskTestState): number {
-  return logMeanExp(state.logLikelihoodRatiosWorse);
+/** log of the worse-side e-value now: the grid mixture of the onset sums, plus the weight of onsets still to come. */
+export function logEValueWorse(state: Pick<RelativeRiskTestState, 'logLikelihoodRatiosWorse' | 'informativeWindows'>): number {
+  // Onsets after window t have total weight Σ_{j>t} 1/(j(j+1)) = 1/(t+1); their components are still 1.
+  return logAddExp(logMeanExp(state.logLikelihoodRatiosWorse), -Math.log(state.informativeWindows + 1));
 }
 
 /** log of the not-worse-side e-value now. */
@@ -94,6 +105,13 @@ export function logEValueNotWorse(state: RelativeRiskTestState): number {
 /** P(an event is the canary's) when the canary has share `share` of requests and relative risk `rho`. */
 export function canaryEventProbability(share: number, rho: number): number {
   return (share * rho) / (share * rho + (1 - share));
+}
+
+function logAddExp(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  const max = Math.max(a, b);
+  return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
 }
 
 function logMeanExp(values: readonly number[]): number {

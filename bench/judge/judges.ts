@@ -1,0 +1,95 @@
+import { gateSchema } from '../../packages/core/src/spec/gateSchema.js';
+import type { GateConfig } from '../../packages/core/src/spec/specSchema.js';
+import { advanceArgo, type ArgoState } from '../../packages/core/src/judge/argoGate.js';
+import { advanceFlagger, type FlaggerState } from '../../packages/core/src/judge/flaggerGate.js';
+import { emptyIntervals, type IntervalMeasurement } from '../../packages/core/src/judge/intervalChecks.js';
+import { initialRelativeRiskTest, updateRelativeRiskTest, type RelativeRiskTestState } from '../../packages/core/src/judge/relativeRiskTest.js';
+import { PRESET_LATENCY_MS, type SummaryWindow } from './summaryWindows.js';
+
+/**
+ * The three judges of the comparison, fed the same window stream. Each runs the judge's own code — the comparative
+ * gates' e-process, Flagger's and Argo's per-interval state machines — on exact window statistics.
+ * `observe` returns true once the judge has decided to roll back.
+ */
+export interface Judge {
+  readonly name: string;
+  observe(window: SummaryWindow): boolean;
+}
+
+export const SLUICE_ALPHA = 0.01;
+export const SLUICE_TOLERANCE = 0.2;
+
+/** Sluice's ramp-stage comparative gates: compareErrorRate and compareLatency (slow = over the baseline p95). */
+export function sluiceJudge(alpha = SLUICE_ALPHA, tolerance = SLUICE_TOLERANCE): Judge {
+  let errors: RelativeRiskTestState = initialRelativeRiskTest();
+  let latency: RelativeRiskTestState = initialRelativeRiskTest();
+  return {
+    name: 'sluice',
+    observe(w) {
+      errors = updateRelativeRiskTest(errors, { canaryCount: w.canary.count, baselineCount: w.baseline.count, canaryEvents: w.canary.errors, baselineEvents: w.baseline.errors }, tolerance, alpha);
+      latency = updateRelativeRiskTest(latency, { canaryCount: w.canary.count, baselineCount: w.baseline.count, canaryEvents: w.canary.slowerThanThreshold, baselineEvents: w.baseline.slowerThanThreshold }, tolerance, alpha);
+      return errors.rejectedNotWorse || latency.rejectedNotWorse;
+    },
+  };
+}
+
+export const FLAGGER_CONFIG = gateSchema.parse({ kind: 'flagger' }) as Extract<GateConfig, { kind: 'flagger' }>;
+export const ARGO_CONFIG = gateSchema.parse({ kind: 'argo' }) as Extract<GateConfig, { kind: 'argo' }>;
+
+/** Flagger with its documented defaults: interval 60 s, threshold 5, success rate ≥ 99%, p99 ≤ 500 ms. */
+export function flaggerJudge(): Judge {
+  let state: FlaggerState = { intervals: emptyIntervals(), failedChecks: 0, checks: 0, lastCheck: null, rolledBack: false };
+  const interval = intervalPooler(FLAGGER_CONFIG.interval);
+  return {
+    name: 'flagger',
+    observe(w) {
+      for (const m of interval(w)) state = advanceFlagger(FLAGGER_CONFIG, state, m);
+      return state.rolledBack;
+    },
+  };
+}
+
+/** Argo Rollouts with interval 60 s, failureLimit 3, success rate ≥ 99%, p99 ≤ 500 ms (consecutiveErrorLimit 4). */
+export function argoJudge(): Judge {
+  let state: ArgoState = { intervals: emptyIntervals(), failedSuccessRate: 0, failedLatency: 0, consecutiveErrors: 0, measurements: 0, last: null, failedReason: null };
+  const interval = intervalPooler(ARGO_CONFIG.interval);
+  return {
+    name: 'argo',
+    observe(w) {
+      for (const m of interval(w)) state = advanceArgo(ARGO_CONFIG, state, m);
+      return state.failedReason !== null;
+    },
+  };
+}
+
+/**
+ * Pools windows into the presets' intervals and measures each like their Prometheus queries: success rate over the
+ * interval, and p99 compared with 500 ms exactly as HdrHistogram's percentile does (the p99 exceeds 500 ms when more
+ * than n − ⌈0.99·n⌉ requests are slower than 500 ms). The p99 value itself is not needed, only its side of the bound.
+ */
+function intervalPooler(intervalMs: number): (w: SummaryWindow) => IntervalMeasurement[] {
+  let endAt: number | null = null;
+  let count = 0;
+  let errors = 0;
+  let slow = 0;
+  return (w) => {
+    endAt ??= w.startMs + intervalMs;
+    count += w.canary.count;
+    errors += w.canary.errors;
+    slow += w.canary.slowerThan500Ms;
+    if (w.endMs < endAt) return [];
+    const rank = Math.max(1, Math.ceil(0.99 * count));
+    const measurement: IntervalMeasurement = {
+      endAt,
+      canaryCount: count,
+      canaryErrors: errors,
+      successRatePercent: count > 0 ? (100 * (count - errors)) / count : null,
+      latencyMsP99: count > 0 ? (slow > count - rank ? PRESET_LATENCY_MS * 1.2 : PRESET_LATENCY_MS * 0.8) : null,
+    };
+    endAt += intervalMs;
+    count = 0;
+    errors = 0;
+    slow = 0;
+    return [measurement];
+  };
+}
