@@ -1,9 +1,11 @@
 import { AppendConflictError } from '../../errors.js';
 import { EVENT_VERSIONS, type AnyStoredEvent, type NewEvent } from '../../events/eventTypes.js';
+import { canonicalJson } from '../../log/canonicalJson.js';
 
 /**
  * An in-memory stand-in for EventLog's append/read/nextPosition/transaction, for unit tests of the session and replay.
- * Data goes through a JSON round trip as it would through SQLite. Hashes are not computed (the log's own tests do).
+ * Data goes through the log's canonical JSON (which refuses NaN, Infinity and other non-JSON values) and back, as it
+ * would through SQLite. Hashes are not computed (the log's own tests do).
  */
 export class MemoryLog {
   private readonly events = new Map<string, AnyStoredEvent[]>();
@@ -14,7 +16,7 @@ export class MemoryLog {
     if (list.length !== expectedPosition) throw new AppendConflictError(rolloutId, expectedPosition, list.length);
     const stored = events.map((event, i) => {
       this.seq++;
-      const data = JSON.parse(JSON.stringify(event.data)) as unknown;
+      const data = JSON.parse(canonicalJson(event.data, 'data')) as unknown;
       return { seq: this.seq, rolloutId, position: expectedPosition + i, type: event.type, version: EVENT_VERSIONS[event.type], at: event.at, data, hash: '' } as AnyStoredEvent;
     });
     this.events.set(rolloutId, [...list, ...stored]);
