@@ -157,3 +157,13 @@ describe('completion', () => {
     spec.given([...given, input.window(s(61), 10)]).when(input.applied(2, 100, s(62))).then([{ type: 'completed', at: s(62), data: { weightPercent: 100 } }]);
   });
 });
+
+describe('evidence the log cannot store', () => {
+  it('a NaN in a gate evidence becomes null and is named, so the decision and its input are still stored', () => {
+    const nanGate = { kind: 'errorRate' as const, init: () => null, observe: (_c: unknown, state: null) => ({ state, result: { verdict: 'inconclusive' as const, evidence: { summary: '0/0', ratePercent: Number.NaN } } }) };
+    const nanSpec = deciderSpecification(createRolloutDecider({ gateEvaluatorFor: () => nanGate }));
+    nanSpec.given(scenario('progressing')).when(input.window(s(6), 0, 0, 0)).then([
+      { type: 'gate.evaluated', at: s(6), data: { ...canaryGate, verdict: 'inconclusive', evidence: { summary: '0/0', ratePercent: null, nonFiniteFields: ['ratePercent'] } } },
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import type { GateEvaluatedData, NewDecisionEvent, NewInputEvent } from '../events/eventTypes.js';
 import type { GateContext } from '../judge/gate.js';
 import { gateNameOf } from '../spec/parseSpec.js';
+import { storableEvidence } from './storableEvidence.js';
 import { currentStage, specOf, type GateEvaluatorLookup, type RolloutContext, type Step } from './rolloutContext.js';
 
 /**
@@ -79,7 +80,7 @@ export function observeGates(context: RolloutContext, input: NewInputEvent, look
       gate: gateNameOf(gate),
       kind: gate.kind,
       verdict: observed.result.verdict,
-      evidence: observed.result.evidence,
+      evidence: storableEvidence(observed.result.evidence),
     };
     if (gateStates === context.gateStates) gateStates = [...gateStates];
     gateStates[index] = observed.state;
