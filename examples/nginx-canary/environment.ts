@@ -13,8 +13,6 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Samples of nginx's access log kept for measurements; older ones are dropped first. */
 const OBSERVED_SAMPLES_MAX = 500_000;
-/** Samples per NDJSON batch sent to the daemon. */
-const BATCH_SAMPLES_MAX = 5_000;
 
 export interface EnvironmentOptions {
   /** Requests per second the load generator sends through nginx. */
@@ -23,8 +21,6 @@ export interface EnvironmentOptions {
   tickMs?: number;
   /** Daemon window grace: how long after its end a window still takes samples; default 300 ms. */
   windowGraceMs?: number;
-  /** Access-log poll interval; default 25 ms. */
-  pollIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -36,14 +32,8 @@ export interface Environment {
   daemon: DaemonHandle;
   tail: AccessLogTail;
   load: LoadGenerator;
-  /** Samples read from nginx's access log, as the daemon received them (nginx's own time in `at`). */
+  /** Samples read from nginx's access log by the example's own tail (nginx's own time in `at`). */
   observed: RequestSample[];
-  /** Rollout the access-log samples are sent to. */
-  target: { rolloutId: string | undefined };
-  /** Problems sending samples to the daemon, other than late samples. */
-  sendErrors: string[];
-  /** Samples the daemon accepted, and samples it refused as late. */
-  delivery: { accepted: number; late: number };
   log: (line: string) => void;
   stop(): Promise<void>;
 }
@@ -80,38 +70,21 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
     log(`sluice daemon on ${daemon.url} (db ${join(dir, 'sluice.db')})`);
 
     const observed: RequestSample[] = [];
-    const target: { rolloutId: string | undefined } = { rolloutId: undefined };
-    const sendErrors: string[] = [];
-    const delivery = { accepted: 0, late: 0 };
     const tail = createAccessLogTail(
-      { path: nginx.accessLogPath, baselineAddresses: [stable.address], candidateAddresses: [candidate.address], startAt: 'start', pollIntervalMs: options.pollIntervalMs ?? 25 },
+      { path: nginx.accessLogPath, baselineAddresses: [stable.address], candidateAddresses: [candidate.address], startAt: 'start', pollIntervalMs: 25 },
       { info: () => undefined, warn: (o, m) => log(`access log: ${m} ${JSON.stringify(o)}`) },
     );
-    tail.start(async (samples) => {
+    // The daemon tails the same log itself (the spec's sources.accessLog); this tail only keeps what nginx logged, for
+    // the measurements.
+    tail.start((samples) => {
       observed.push(...samples);
       if (observed.length > OBSERVED_SAMPLES_MAX) observed.splice(0, observed.length - OBSERVED_SAMPLES_MAX);
-      const rolloutId = target.rolloutId;
-      if (!rolloutId) return;
-      for (let i = 0; i < samples.length; i += BATCH_SAMPLES_MAX) {
-        const body = samples.slice(i, i + BATCH_SAMPLES_MAX).map((s) => JSON.stringify(s)).join('\n');
-        const response = await daemon.request('POST', `/v1/rollouts/${rolloutId}/samples`, body, 'application/x-ndjson').catch((e: Error) => ({ status: 0, body: e.message }));
-        const answer = response.body as { accepted?: number; rejected?: { reason: string }[]; rejectedCount?: number; error?: { code?: string } };
-        delivery.accepted += answer.accepted ?? 0;
-        // Samples of a window the daemon already judged are refused as late (the window grace bounds how long it
-        // waits); they are counted, not errors. After the rollout ended the daemon takes no more samples.
-        const late = (answer.rejected ?? []).filter((r) => r.reason.startsWith('late')).length;
-        delivery.late += late;
-        if (answer.error?.code === 'SLUICE_E_ROLLOUT_TERMINAL') continue;
-        if ((answer.rejectedCount ?? 0) > late || (response.status !== 200 && response.status !== 207 && late === 0)) {
-          if (sendErrors.length < 100) sendErrors.push(`${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
-        }
-      }
     });
     stops.push(() => tail.stop());
     const load = startLoad({ url: `${nginx.url}/`, ratePerSecond: options.ratePerSecond });
     stops.push(async () => void (await load.stop()));
     log(`load: ${options.ratePerSecond} requests/s through nginx`);
-    return { stable, candidate, nginx, daemon, tail, load, observed, target, sendErrors, delivery, log, stop: stopAll };
+    return { stable, candidate, nginx, daemon, tail, load, observed, log, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

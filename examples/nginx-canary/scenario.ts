@@ -54,6 +54,15 @@ function specFor(environment: Environment, id: string, stages: object[]): string
     window: '250ms',
     stages,
     adapter: { type: 'nginx', options: { ...environment.nginx.adapterOptions, verifyIntervalMs: 10 } },
+    // The daemon tails nginx's access log itself: the only source of samples.
+    sources: {
+      accessLog: {
+        path: environment.nginx.accessLogPath,
+        baselineAddresses: [environment.stable.address],
+        candidateAddresses: [environment.candidate.address],
+        pollIntervalMs: 25,
+      },
+    },
   });
 }
 
@@ -62,7 +71,6 @@ const errorRateGate = { kind: 'errorRate', maxPercent: 5, samplesMin: 5, sustain
 async function createRollout(environment: Environment, id: string, stages: object[]): Promise<void> {
   const created = await environment.daemon.request('POST', '/v1/rollouts', specFor(environment, id, stages));
   if (created.status !== 201) throw new Error(`creating rollout ${id} failed: ${created.status} ${JSON.stringify(created.body)}`);
-  environment.target.rolloutId = id;
 }
 
 async function stateOf(environment: Environment, id: string): Promise<RolloutState> {
@@ -77,7 +85,7 @@ async function waitFor(environment: Environment, id: string, what: string, timeo
     const state = await stateOf(environment, id);
     if (done(state)) return state;
     if (Date.now() > deadline) {
-      throw new Error(`rollout ${id}: ${what} not reached within ${timeoutMs} ms; state ${JSON.stringify(state)}; sample errors ${environment.sendErrors.slice(0, 3).join(' | ')}\n${environment.daemon.output().slice(-3_000)}`);
+      throw new Error(`rollout ${id}: ${what} not reached within ${timeoutMs} ms; state ${JSON.stringify(state)}\n${environment.daemon.output().slice(-3_000)}`);
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

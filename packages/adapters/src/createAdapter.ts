@@ -40,3 +40,11 @@ export function createAdapter(ref: AdapterRef, context: AdapterContext): Traffic
     }
   }
 }
+
+/**
+ * Checks a spec's `adapter` section without touching the traffic layer (constructing an adapter does no I/O), so the
+ * daemon can refuse a rollout with bad adapter options when it is created rather than at its first apply.
+ */
+export function validateAdapterOptions(ref: AdapterRef, rolloutId: string): void {
+  void createAdapter(ref, { rolloutId });
+}

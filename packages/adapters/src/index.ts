@@ -1,6 +1,6 @@
 // Public API of @sluice/adapters. Adapters themselves are also subpath exports (`@sluice/adapters/nginx`,
 // `@sluice/adapters/inprocess`); this entry point is the registry the daemon uses and the helpers adapters share.
-export { createAdapter, IMPLEMENTED_ADAPTER_TYPES } from './createAdapter.js';
+export { createAdapter, validateAdapterOptions, IMPLEMENTED_ADAPTER_TYPES } from './createAdapter.js';
 export type { AdapterContext, AdapterLogger } from './createAdapter.js';
 export { createNoneAdapter, noneOptionsSchema } from './none/noneAdapter.js';
 export type { RecordingAdapter, NoneAdapterOptions } from './none/noneAdapter.js';

@@ -17,6 +17,7 @@ import { ApprovalChecker } from './notify/approvalChecker.js';
 import { WebhookNotifier } from './notify/webhookNotifier.js';
 import { EventReactions } from './runtime/eventReactions.js';
 import { HealthProber } from './sources/healthProber.js';
+import { AccessLogSources } from './sources/accessLogSource.js';
 import { logDecisions } from './runtime/decisionLog.js';
 import { EventBus } from './runtime/EventBus.js';
 import { Reconciler } from './runtime/Reconciler.js';
@@ -61,6 +62,7 @@ export class Daemon {
   readonly #journal: IngestJournal;
   readonly #reconciler: Reconciler;
   readonly #prober: HealthProber;
+  readonly #accessLogs: AccessLogSources;
   readonly #server: Server;
   readonly #logger: Logger;
   #ready = false;
@@ -127,6 +129,10 @@ export class Daemon {
           logger.error({ rolloutId, err: error }, 'cannot record health-check result');
         }
       },
+    });
+    this.#accessLogs = new AccessLogSources({
+      logger,
+      submit: (rolloutId, windowMs, samples) => this.pipeline.submit({ kind: 'samples', rolloutId, windowMs, samples: samples.map((s, i) => ({ line: i + 1, ...s })) }),
     });
     runtime.onCommitted((entry, events) => this.#onCommitted(entry, events));
     const service = new RolloutService({ runtime, pipeline: this.pipeline, log: this.log, now });
@@ -197,6 +203,7 @@ export class Daemon {
     this.#ready = false;
     this.scheduler.stop();
     for (const entry of this.runtime.entries()) this.#prober.stop(entry.id);
+    await this.#accessLogs.stopAll();
     await new Promise<void>((resolve) => {
       if (!this.#server.listening) return resolve();
       this.#server.close(() => resolve());
@@ -215,6 +222,8 @@ export class Daemon {
     this.#reactions.sync(entry);
     const health = entry.spec.sources.health;
     if (health) this.#prober.start(entry.id, { url: health.url, intervalMs: health.interval, timeoutMs: health.timeout });
+    const accessLog = entry.spec.sources.accessLog;
+    if (accessLog && !entry.session.view.terminal) this.#accessLogs.start(entry.id, accessLog, entry.spec.window);
   }
 
   #onCommitted(entry: RolloutEntry, events: Parameters<Parameters<RolloutRuntime['onCommitted']>[0]>[1]): void {
@@ -226,6 +235,7 @@ export class Daemon {
       this.recorder.drop(entry.id);
       this.#journal.discardRollout(entry.id);
       this.#prober.stop(entry.id);
+      void this.#accessLogs.stop(entry.id);
     }
   }
 }

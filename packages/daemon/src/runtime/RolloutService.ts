@@ -1,3 +1,5 @@
+import { validateAdapterOptions } from '@sluice/adapters';
+import { validateAccessLogSource } from '../sources/accessLogSource.js';
 import { OPERATOR_COMMANDS, parseSpecText, type AnyStoredEvent, type EventLog, type OperatorCommand } from '@sluice/core';
 import { DaemonError } from '../errors.js';
 import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
@@ -38,6 +40,9 @@ export class RolloutService {
 
   create(specText: string): { created: boolean; rollout: Record<string, unknown> } {
     const spec = parseSpecText(specText, 'request body');
+    // Adapter and access-log options are checked now (422), not at the first apply or poll.
+    validateAdapterOptions(spec.adapter, spec.id);
+    validateAccessLogSource(spec.sources.accessLog);
     const { entry, created } = this.#runtime.create(spec, this.#now());
     return { created, rollout: rolloutJson(entry) };
   }
