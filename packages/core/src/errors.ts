@@ -109,6 +109,20 @@ export class RolloutNotFoundError extends SluiceError {
   }
 }
 
+/** A rollout with this id is already in the log: ids are unique per log. */
+export class RolloutExistsError extends SluiceError {
+  readonly rolloutId: string;
+  constructor(rolloutId: string, options?: { cause?: unknown }) {
+    super(
+      'SLUICE_E_ROLLOUT_EXISTS',
+      `rollout "${rolloutId}" already exists in this log; load it to continue it, or give the new rollout another id`,
+      options,
+    );
+    this.name = 'RolloutExistsError';
+    this.rolloutId = rolloutId;
+  }
+}
+
 export function isSluiceError(value: unknown): value is SluiceError {
   return value instanceof SluiceError;
 }

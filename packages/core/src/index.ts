@@ -1,5 +1,5 @@
 // Public API of @sluice/core. Everything exported is named here; nothing internal leaks.
-export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError, EventInvalidError, RolloutNotFoundError, isSluiceError } from './errors.js';
+export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError, EventInvalidError, RolloutNotFoundError, RolloutExistsError, isSluiceError } from './errors.js';
 export type { SluiceErrorCode, ValidationIssue } from './errors.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
 export { parseSpecText, validateSpec, gateNameOf, formatPath } from './spec/parseSpec.js';

@@ -1,4 +1,4 @@
-import { AppendConflictError, EventInvalidError, RolloutNotFoundError, SluiceError } from '../errors.js';
+import { AppendConflictError, EventInvalidError, RolloutExistsError, RolloutNotFoundError } from '../errors.js';
 import { isInputType, type AnyStoredEvent, type NewInputEvent } from '../events/eventTypes.js';
 import type { EventLog } from '../log/EventLog.js';
 import type { RolloutDecider, RolloutState } from '../machine/decider.js';
@@ -40,7 +40,7 @@ export class RolloutSession {
 
   /**
    * Starts a rollout: appends `rollout.created` (with the validated spec) and its first decisions.
-   * @throws SluiceError SLUICE_E_ROLLOUT_EXISTS when the log already holds a rollout with the spec's id.
+   * @throws RolloutExistsError (SLUICE_E_ROLLOUT_EXISTS) when the log already holds a rollout with the spec's id.
    */
   static create(log: RolloutLog, spec: RolloutSpec, at: number, options: RolloutSessionOptions = {}): RolloutSession {
     if (log.nextPosition(spec.id) > 0) throw rolloutExists(spec.id);
@@ -125,10 +125,6 @@ export function toInput(event: AnyStoredEvent): NewInputEvent {
   return { type: event.type, at: event.at, data: event.data } as NewInputEvent;
 }
 
-function rolloutExists(rolloutId: string, cause?: unknown): SluiceError {
-  return new SluiceError(
-    'SLUICE_E_ROLLOUT_EXISTS',
-    `rollout "${rolloutId}" already exists in this log; load it to continue it, or give the new rollout another id`,
-    cause === undefined ? undefined : { cause },
-  );
+function rolloutExists(rolloutId: string, cause?: unknown): RolloutExistsError {
+  return new RolloutExistsError(rolloutId, cause === undefined ? undefined : { cause });
 }
