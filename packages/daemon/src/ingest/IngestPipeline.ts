@@ -79,7 +79,7 @@ export class IngestPipeline {
   #commit(items: readonly IngestItem[]): IngestResult[] {
     const started = performance.now();
     const closedBeforeAt = this.#guards.closedBeforeAt();
-    const aggregates = new Map<string, { row: JournalRow; latencies: number[] }>();
+    const aggregates: { row: JournalRow; latencies: number[] }[] = [];
     const results: IngestResult[] = [];
     let sampleCount = 0;
     let rejectedCount = 0;
@@ -90,19 +90,33 @@ export class IngestPipeline {
         const lines = item.kind === 'samples' ? item.samples : item.windows;
         for (const entry of lines) result.rejected.push({ line: entry.line, reason: `rollout "${item.rolloutId}" has ended; it takes no more samples` });
       } else if (item.kind === 'samples') {
+        // Journal rows of this batch by window start, one per variant (a batch spans few windows, usually one).
+        const byWindow = new Map<number, Record<Variant, { row: JournalRow; latencies: number[] } | undefined>>();
         for (const sample of item.samples) {
           const windowStartAt = sample.at - (sample.at % item.windowMs);
           // The recorder refuses samples of closed windows (late) and beyond its bound of open windows (overflow).
-          const refused = tryRecord(() => this.#sink.record(item.rolloutId, { variant: sample.variant, at: sample.at, ok: sample.ok, latencyMs: sample.latencyMs }));
+          // A ParsedSample is a RequestSample (plus its line number), so it is passed as is: no copy per sample.
+          let refused: string | undefined;
+          try {
+            if (!this.#sink.record(item.rolloutId, sample)) refused = '';
+          } catch (error) {
+            // One bad sample must never fail the other batches of its group.
+            refused = (error as Error).message;
+          }
           if (refused !== undefined) {
             result.rejected.push({ line: sample.line, reason: refused || refusedReason(windowStartAt, item.windowMs, closedBeforeAt) });
             continue;
           }
-          const key = `${item.rolloutId}\u0000${windowStartAt}\u0000${sample.variant}`;
-          let aggregate = aggregates.get(key);
+          let variants = byWindow.get(windowStartAt);
+          if (!variants) {
+            variants = { baseline: undefined, canary: undefined };
+            byWindow.set(windowStartAt, variants);
+          }
+          let aggregate = variants[sample.variant];
           if (!aggregate) {
             aggregate = { row: { rolloutId: item.rolloutId, windowStartAt, variant: sample.variant, count: 0, errors: 0 }, latencies: [] };
-            aggregates.set(key, aggregate);
+            variants[sample.variant] = aggregate;
+            aggregates.push(aggregate);
           }
           aggregate.row.count++;
           if (!sample.ok) aggregate.row.errors++;
@@ -119,7 +133,7 @@ export class IngestPipeline {
             continue;
           }
           const row: JournalRow = { rolloutId: item.rolloutId, ...aggregate };
-          aggregates.set(`${aggregates.size}\u0001`, { row, latencies: [] });
+          aggregates.push({ row, latencies: [] });
           result.accepted++;
         }
       }
@@ -127,7 +141,7 @@ export class IngestPipeline {
       rejectedCount += result.rejected.length;
     }
     const rows: JournalRow[] = [];
-    for (const { row, latencies } of aggregates.values()) {
+    for (const { row, latencies } of aggregates) {
       if (latencies.length > 0) row.latenciesUs = Uint32Array.from(latencies);
       rows.push(row);
     }
