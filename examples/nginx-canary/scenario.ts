@@ -107,7 +107,8 @@ export async function runHealthyRollout(environment: Environment, id = `healthy-
   const startedAt = Date.now();
   environment.candidate.setFaulty(false);
   await createRollout(environment, id, [
-    { name: 'canary', weightPercent: 10, durationMin: '2s', samplesMin: 20, gates: [errorRateGate] },
+    // At 10% of a few hundred requests/s a 250 ms window holds only a handful of canary requests.
+    { name: 'canary', weightPercent: 10, durationMin: '2s', samplesMin: 20, gates: [{ ...errorRateGate, samplesMin: 3 }] },
     { name: 'ramp', weightPercent: 50, durationMin: '2s', samplesMin: 50, gates: [errorRateGate] },
     { name: 'rollout', weightPercent: 100, durationMin: '1s', samplesMin: 50, gates: [errorRateGate] },
   ]);

@@ -16,7 +16,8 @@ export async function startService(name: string): Promise<Service> {
     response.writeHead(faulty ? 500 : 200, { 'content-type': 'text/plain' });
     response.end(faulty ? `${name}: injected fault\n` : `${name}\n`);
   });
-  server.keepAliveTimeout = 30_000;
+  // Longer than nginx's upstream keepalive_timeout (60 s), so nginx, not the service, closes idle connections.
+  server.keepAliveTimeout = 75_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     name,

@@ -52,7 +52,7 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
 
     const startedAt = performance.now();
     try {
-      await retryWithBackoff(options.retry, () => reloadAndVerify(want), {
+      await retryWithBackoff(options.retry, () => reloadAndVerify(want, signal), {
         ...(signal ? { signal } : {}),
         onRetry: ({ attempt, error }) => context.logger?.warn({ rolloutId: context.rolloutId, attempt, err: messageOf(error) }, 'nginx reload not verified yet; retrying'),
       });
@@ -68,13 +68,15 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
   }
 
   /** Sends the reload, then waits until a worker that did not exist before answers the marker with `want`. */
-  async function reloadAndVerify(want: WeightState): Promise<void> {
+  async function reloadAndVerify(want: WeightState, signal?: AbortSignal): Promise<void> {
     const masterPid = await readMasterPid(options.pidFile);
     const before = await listChildPids(masterPid);
     await reloadNginx(options);
     const deadline = performance.now() + options.verifyTimeoutMs;
     let last: MarkerState | Error | undefined;
     while (performance.now() < deadline) {
+      // The caller gave up (the reconciler's apply timeout): stop here; the catch below restores the last known good.
+      signal?.throwIfAborted();
       last = await fetchMarker(options.markerListen, MARKER_REQUEST_TIMEOUT_MS).catch((e: Error) => e);
       if (!(last instanceof Error) && sameState(last, want) && !before?.has(last.pid)) {
         const after = await listChildPids(masterPid);

@@ -21,7 +21,7 @@ export async function startNamedUpstream(name: string): Promise<NamedUpstream> {
       response.end(name);
     });
   });
-  server.keepAliveTimeout = 10_000;
+  server.keepAliveTimeout = 75_000; // longer than nginx's upstream keepalive_timeout (60 s)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     name,
