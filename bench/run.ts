@@ -4,6 +4,7 @@
  *   npx -y pnpm@10.34.8 bench                  every `*.bench.ts`, then docs/benchmarks.md
  *   npx -y pnpm@10.34.8 bench -- recorder      only files or suites whose path or name contains "recorder"
  *   npx -y pnpm@10.34.8 bench -- --no-write    every benchmark, docs untouched
+ *   npx -y pnpm@10.34.8 bench -- --clock=cpu   time with CPU time instead of wall time (on a shared machine)
  *
  * To add benchmarks, create `bench/<area>/<name>.bench.ts` whose default export is `defineSuite({...})` (or an array
  * of suites); see lib/benchmark.ts. No registration needed.
@@ -11,7 +12,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BenchmarkSuite } from './lib/benchmark.js';
+import { clockInUse, setClock, type BenchmarkSuite } from './lib/benchmark.js';
 import { machineInfo, markdownReport, textTable } from './lib/report.js';
 import { runCase, type CaseResult } from './lib/runCase.js';
 
@@ -38,6 +39,11 @@ async function suitesOf(file: string): Promise<BenchmarkSuite[]> {
 
 async function main(argv: readonly string[]): Promise<number> {
   const write = !argv.includes('--no-write');
+  const clockFlag = argv.find((a) => a.startsWith('--clock='))?.slice('--clock='.length);
+  if (clockFlag !== undefined) {
+    if (clockFlag !== 'wall' && clockFlag !== 'cpu') throw new Error(`--clock must be wall or cpu, got ${clockFlag}`);
+    setClock(clockFlag);
+  }
   const filters = argv.filter((a) => !a.startsWith('--'));
   const results: CaseResult[] = [];
   const started = Date.now();
@@ -61,7 +67,8 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(`${textTable(results)}\n`);
   process.stderr.write(`${results.length} benchmark(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (write && filters.length === 0) {
-    writeFileSync(docsFile, markdownReport(results, machineInfo(), new Date(), COMMAND));
+    const command = argv.length > 0 ? `${COMMAND} -- ${argv.join(' ')}` : COMMAND;
+    writeFileSync(docsFile, markdownReport(results, machineInfo(), new Date(), command, clockInUse()));
     process.stderr.write(`wrote ${relative(process.cwd(), docsFile)}\n`);
   }
   const missed = results.filter((r) => r.met === false);
@@ -69,4 +76,5 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// pnpm passes a literal `--` through (`pnpm bench -- --clock=cpu`); it is not an argument.
+process.exitCode = await main(process.argv.slice(2).filter((a) => a !== '--'));

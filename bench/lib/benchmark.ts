@@ -34,6 +34,8 @@ export interface BenchmarkCase {
   target?: BenchmarkTarget;
   /** Runs counted in the statistics (after one uncounted warm-up); default 5. */
   runs?: number;
+  /** Whether to run once uncounted first (JIT, caches); default true. Off for cases that start a fresh process. */
+  warmup?: boolean;
   /** One sentence for the report: what exactly is measured, and against what. */
   note?: string;
 }
@@ -51,8 +53,30 @@ export function defineSuite(suite: BenchmarkSuite): BenchmarkSuite {
   return suite;
 }
 
-/** Times `operations` calls' worth of work done by `work` and returns operations per second. */
+/**
+ * How rates are timed. `wall` (default) is elapsed time. `cpu` is the process's user + system CPU time, for a machine
+ * shared with other jobs, where being descheduled would otherwise count as slowness; it leaves out time spent waiting
+ * for the disk (fsync), so the report says which clock was used.
+ */
+export type BenchmarkClock = 'wall' | 'cpu';
+let clock: BenchmarkClock = 'wall';
+
+export function setClock(value: BenchmarkClock): void {
+  clock = value;
+}
+
+export function clockInUse(): BenchmarkClock {
+  return clock;
+}
+
+/** Times the work done by `work`, `operations` operations' worth, and returns operations per second. */
 export function operationsPerSecond(operations: number, work: () => void): number {
+  if (clock === 'cpu') {
+    const start = process.cpuUsage();
+    work();
+    const used = process.cpuUsage(start);
+    return operations / ((used.user + used.system) / 1e6);
+  }
   const start = process.hrtime.bigint();
   work();
   const elapsedNs = Number(process.hrtime.bigint() - start);

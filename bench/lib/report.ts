@@ -1,4 +1,6 @@
 import { cpus, totalmem, platform, release } from 'node:os';
+import { loadavg } from 'node:os';
+import type { BenchmarkClock } from './benchmark.js';
 import type { CaseResult } from './runCase.js';
 
 export interface MachineInfo {
@@ -67,7 +69,7 @@ export function textTable(results: readonly CaseResult[]): string {
 }
 
 /** docs/benchmarks.md, regenerated from a full run. */
-export function markdownReport(results: readonly CaseResult[], machine: MachineInfo, date: Date, command: string): string {
+export function markdownReport(results: readonly CaseResult[], machine: MachineInfo, date: Date, command: string, clock: BenchmarkClock): string {
   const lines = [
     '# Benchmarks',
     '',
@@ -78,6 +80,10 @@ export function markdownReport(results: readonly CaseResult[], machine: MachineI
     'Each benchmark runs once to warm up, then N times interleaved with its raw reference (same process, same data).',
     'The table gives the median, the spread (min–max over the N runs) and the ratio of the medians, benchmark / reference.',
     'Benchmarks are not tests: nothing in the test suite asserts a timing.',
+    '',
+    clock === 'cpu'
+      ? `Rates were timed with process CPU time (\`--clock=cpu\`): the machine was shared with other jobs (load average ${loadavg()[0]!.toFixed(1)} at the end of the run), and wall time would count being descheduled as slowness. CPU time leaves out waiting for fsync, for the log benchmarks as for their references.`
+      : `Rates were timed with wall-clock time (load average ${loadavg()[0]!.toFixed(1)} at the end of the run).`,
   ];
   for (const suite of [...new Set(results.map((r) => r.suite))]) {
     const suiteResults = results.filter((r) => r.suite === suite);

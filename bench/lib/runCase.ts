@@ -28,8 +28,10 @@ export async function runCase(suite: string, benchmark: BenchmarkCase): Promise<
   const values: number[] = [];
   const referenceValues: number[] = [];
   let detail: string | undefined;
-  await measureOnce(benchmark.measure);
-  if (benchmark.reference) await measureOnce(benchmark.reference.measure);
+  if (benchmark.warmup ?? true) {
+    await measureOnce(benchmark.measure);
+    if (benchmark.reference) await measureOnce(benchmark.reference.measure);
+  }
   for (let run = 0; run < runs; run++) {
     // Alternate which goes first so neither always runs on a warmer (or more fragmented) heap.
     const referenceFirst = run % 2 === 1;

@@ -42,9 +42,9 @@ interface RolloutWindows {
  * `at` and the argument of `closeDue`.
  *
  * Memory per rollout is bounded whatever the traffic: at most `openWindowsMax` (default 4) open windows, each holding
- * per variant two counters and either up to PENDING_LATENCIES_MAX raw latencies (≤ 4 KB) or one histogram (~40 KB for
- * latencies of 1–500 ms, ≤ 94 KB over the full 1 µs–1 h range) — so ≤ 4 × 2 × 94 KB ≈ 750 KB per rollout at worst,
- * a few KB for a quiet one. Rules:
+ * per variant two counters and either up to PENDING_LATENCIES_MAX raw latencies (≤ 32 KB) or one histogram (~40 KB
+ * for latencies of 1 µs–500 ms, ≤ 94 KB over the full 1 µs–1 h range) — so ≤ 4 × 2 × 94 KB ≈ 750 KB per rollout at
+ * the very worst, a few KB for a quiet one (docs/benchmarks.md measures 1,000 rollouts). Rules:
  * - a sample dated in a window that has already been closed is *late*: counted and dropped;
  * - a sample that would open a window while `openWindowsMax` are open is *overflow*: counted and dropped. This only
  *   happens when samples are dated more than that many windows apart before `closeDue` catches up — producer clock

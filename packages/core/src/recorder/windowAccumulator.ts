@@ -2,12 +2,12 @@ import { createLatencyHistogram, encodeLatencyHistogram, type LatencyHistogram }
 import type { SampleWindowData, Variant, VariantWindow } from '../window.js';
 
 /**
- * Latencies of a variant's window are first kept raw, in a small typed array, and only moved into an HdrHistogram
- * once there are more than PENDING_LATENCIES_MAX of them. A histogram of 1–500 ms at 3 significant digits holds ~40 KB
- * of counters, so most windows of a quiet rollout (or of a canary at 1%) never pay for one, and recording a sample is
- * an array store; a busy window gets a histogram sized in one step for the values already seen.
+ * Latencies of a variant's window are first kept raw, in a typed array of 4 bytes a value, and only moved into an
+ * HdrHistogram once there are more than PENDING_LATENCIES_MAX of them. A histogram of 1 µs–500 ms at 3 significant
+ * digits holds ~40 KB of counters whatever the sample count, so below ~8,000 samples raw values are smaller; recording
+ * is then an array store, and the histogram is built once, sized for the values seen, when the window closes.
  */
-export const PENDING_LATENCIES_MAX = 1_024;
+export const PENDING_LATENCIES_MAX = 8_192;
 const PENDING_LATENCIES_INITIAL = 64;
 
 /** One variant of one open window. */
@@ -54,7 +54,8 @@ export function recordLatencyUs(accumulator: VariantAccumulator, latencyUs: numb
       histogramOf(accumulator).recordValue(latencyUs);
       return;
     }
-    const grown = new Uint32Array(Math.min(PENDING_LATENCIES_MAX, pending.length * 4));
+    // Grow by half, not double: a busy window's buffer is its largest allocation, so keep the slack small.
+    const grown = new Uint32Array(Math.min(PENDING_LATENCIES_MAX, Math.ceil(pending.length * 1.5)));
     grown.set(pending);
     pending = accumulator.pending = grown;
   }
