@@ -74,7 +74,7 @@ function hashName(name: string): number {
   return h >>> 0;
 }
 
-/** Upper end of a one-sided binomial test: the largest k with P(X ≥ k) > p for X ~ Bin(n, q). */
+/** Upper end of a one-sided binomial test: the smallest k with P(X > k) < p for X ~ Bin(n, q) — counts above it are significant. */
 export function binomialUpperBound(n: number, q: number, p: number): number {
   let pmf = (1 - q) ** n;
   let cdf = pmf;
