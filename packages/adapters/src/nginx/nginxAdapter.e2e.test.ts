@@ -111,10 +111,23 @@ describe('nginx adapter on a private nginx', () => {
     expect(await adapter.read()).toEqual({ weightPercent: 10, generation: 8 });
   });
 
+  it('reads back a hand edit of the split alone once nginx has loaded it, not before', async () => {
+    const applied = await readFile(nginx.includePath, 'utf8');
+    expect(applied).toContain('    10% canary;');
+    await writeFile(nginx.includePath, applied.replace('    10% canary;', '    40% canary;'));
+    expect(await adapter.read()).toEqual({ weightPercent: 10, generation: 8 }); // written, not reloaded: not served
+    process.kill(await nginx.masterPid(), 'SIGHUP');
+    await expect.poll(() => adapter.read(), { timeout: 10_000, interval: 25 }).toEqual({ weightPercent: 40, generation: 8 });
+    const { candidate: hits } = await countVariants(nginx.url, 1_000);
+    expect(Math.abs(hits - 400)).toBeLessThanOrEqual(binomialBound(1_000, 0.4));
+    expect(await adapter.apply({ weightPercent: 10, generation: 9 })).toEqual({ weightPercent: 10, generation: 9 });
+    expect(await adapter.read()).toEqual({ weightPercent: 10, generation: 9 });
+  });
+
   it('the access-log source turns nginx\'s own log into samples, across rotation by rename and truncation', async () => {
     const tail = createAccessLogTail({ path: nginx.accessLogPath, baselineAddresses: [stable.address], candidateAddresses: [candidate.address] });
     await tail.poll();
-    await adapter.apply({ weightPercent: 50, generation: 9 });
+    await adapter.apply({ weightPercent: 50, generation: 10 });
     candidate.setFailing(true);
     const sent = await countVariants(nginx.url, 100); // the candidate now answers 500 (with its name)
     expect(sent.stable + sent.candidate).toBe(100);

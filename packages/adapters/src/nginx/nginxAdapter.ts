@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { roundWeightPercent, type AdapterHealth, type TrafficAdapter, type WeightState } from '@sluice/core';
 import type { AdapterContext } from '../createAdapter.js';
 import { applyError, parseAdapterOptions, readError } from '../errors.js';
 import { LastKnownGood } from '../lastKnownGood.js';
 import { retryWithBackoff, sleepMs } from '../retry.js';
-import { fetchMarker, isProcessAlive, listChildPids, readMasterPid, reloadNginx, testConfig, type MarkerState } from './nginxControl.js';
+import { fetchMarker, isProcessAlive, listChildPids, processStartedAt, readMasterPid, reloadNginx, testConfig, type MarkerState } from './nginxControl.js';
 import { nginxOptionsSchema, type NginxAdapterOptions, type NginxOptions } from './nginxOptions.js';
-import { renderInclude } from './renderInclude.js';
+import { parseSplitWeight, renderInclude } from './renderInclude.js';
 
 /** Timeout of one marker request (read-back and each poll while verifying). */
 const MARKER_REQUEST_TIMEOUT_MS = 2_000;
+/** Process start times from /proc are known to about 10–20 ms; a worker started this close to the file's mtime counts as after it. */
+const PROCESS_START_TOLERANCE_MS = 50;
 
 /**
  * The `nginx` adapter. It owns one include file; `apply` writes it atomically, runs `nginx -t` against the real main
@@ -89,6 +91,20 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
     throw new Error(`after ${options.verifyTimeoutMs} ms ${seen}`);
   }
 
+  /**
+   * The marker says what Sluice last rendered; a hand edit of the split_clients block alone leaves it unchanged. When
+   * the file's split disagrees with the marker and the worker that answered started after the file was last written
+   * (so it loaded that file), the file's split is what nginx serves.
+   */
+  async function splitInForce(served: MarkerState): Promise<number> {
+    const file = await stat(options.includePath).catch(() => undefined);
+    const text = file ? await readText(options.includePath) : null;
+    const fileWeight = text === null ? undefined : parseSplitWeight(text);
+    if (!file || fileWeight === undefined || fileWeight === served.weightPercent) return served.weightPercent;
+    const workerStartedAt = await processStartedAt(served.pid);
+    return workerStartedAt !== undefined && workerStartedAt >= file.mtimeMs - PROCESS_START_TOLERANCE_MS ? fileWeight : served.weightPercent;
+  }
+
   async function restore(previous: string | null): Promise<void> {
     if (previous === null) await rm(options.includePath, { force: true });
     else await writeAtomic(options.includePath, previous);
@@ -103,7 +119,7 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
     async read(): Promise<WeightState> {
       try {
         const served = await fetchMarker(options.markerListen, MARKER_REQUEST_TIMEOUT_MS);
-        return { weightPercent: served.weightPercent, generation: served.generation };
+        return { weightPercent: await splitInForce(served), generation: served.generation };
       } catch (error) {
         throw readError('nginx', `cannot read the generation marker on ${options.markerListen}: ${messageOf(error)}; is ${options.includePath} included in the http block and nginx running?`, { cause: error });
       }

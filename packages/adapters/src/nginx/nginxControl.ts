@@ -137,3 +137,21 @@ export function fetchMarker(listen: string, timeoutMs: number): Promise<MarkerSt
     req.end();
   });
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux architecture nginx runs on in practice. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** When a process started, ms since epoch (to about 10 ms), from /proc; undefined where /proc is not available. */
+export async function processStartedAt(pid: number): Promise<number | undefined> {
+  try {
+    const [stat, uptime] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile('/proc/uptime', 'utf8')]);
+    // /proc/stat's btime is in whole seconds; the uptime (centiseconds) against the wall clock places boot precisely.
+    const bootedAt = Date.now() - Number(uptime.split(' ')[0]) * 1000;
+    // Field 22 (starttime) counted from the field after the command name, which ends at the last ")".
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    if (!Number.isFinite(bootedAt) || !Number.isFinite(startTicks)) return undefined;
+    return bootedAt + (startTicks / CLOCK_TICKS_PER_SECOND) * 1000;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nginxOptionsSchema } from './nginxOptions.js';
-import { formatPercent, parseIncludeHeader, renderInclude } from './renderInclude.js';
+import { formatPercent, parseIncludeHeader, parseSplitWeight, renderInclude } from './renderInclude.js';
 
 const base = nginxOptionsSchema.parse({
   includePath: '/etc/nginx/sluice.conf',
@@ -28,6 +28,15 @@ describe('renderInclude', () => {
     expect(zero).toMatch(/\$sluice_split \{\n {4}\* baseline;\n\}/);
     expect(full).toMatch(/\$sluice_split \{\n {4}\* canary;\n\}/);
     expect(full).not.toContain('100%');
+  });
+
+  it('reads the split weight back from a file, whatever its header says', () => {
+    for (const weightPercent of [0, 0.01, 12.5, 100]) {
+      expect(parseSplitWeight(renderInclude(base, { weightPercent, generation: 1 }, 'r'))).toBe(weightPercent);
+    }
+    const edited = renderInclude(base, { weightPercent: 10, generation: 1 }, 'r').replace('10% canary', '40% canary');
+    expect(parseSplitWeight(edited)).toBe(40);
+    expect(parseSplitWeight('# nothing here')).toBeUndefined();
   });
 
   it('formats two decimals without trailing zeros', () => {

@@ -104,3 +104,17 @@ export function parseIncludeHeader(text: string): WeightState | undefined {
   if (!match) return undefined;
   return { weightPercent: Number(match[1]), generation: Number(match[2]) };
 }
+
+/**
+ * The canary weight the split_clients block of an include file gives, whatever its header says: `12.5% canary;` →
+ * 12.5, a single `* canary;` → 100, a single `* baseline;` → 0. Undefined when the file has no such block.
+ */
+export function parseSplitWeight(text: string): number | undefined {
+  const block = /split_clients\s+"[^"]*"\s+\$\w+_split\s*\{([^}]*)\}/.exec(text)?.[1];
+  if (block === undefined) return undefined;
+  const percent = /([0-9]+(?:\.[0-9]+)?)%\s+canary\s*;/.exec(block);
+  if (percent) return Number(percent[1]);
+  if (/\*\s+canary\s*;/.test(block)) return 100;
+  if (/\*\s+baseline\s*;/.test(block)) return 0;
+  return undefined;
+}
