@@ -125,6 +125,13 @@ describe('sampleRatio', () => {
     expect(bad.at(-1)?.evidence).toMatchObject({ weightPercent: 10, alpha: 0.001, bound: 1000 });
   });
 
+  it('at 100% any baseline traffic is a certain mismatch, reported with finite numbers', () => {
+    const full = { ...context, weightAppliedPercent: 100 };
+    const [result] = run(config, [windowEvent(0, { count: 5, errors: 0 }, { count: 995, errors: 0 })], full);
+    expect(result?.verdict).toBe('fail');
+    expect(JSON.stringify(result?.evidence)).not.toMatch(/null|Infinity/);
+  });
+
   it('skips windows that started before the weight was verified, and is inconclusive without a usable window', () => {
     const unverified = { ...context, weightAppliedAt: 1_000_000, weightAppliedPercent: 10 };
     const results = run(config, repeat(3, (i) => windowEvent(i, { count: 500, errors: 0 }, { count: 500, errors: 0 })), unverified);

@@ -100,14 +100,18 @@ export const sampleRatioEvaluator: GateEvaluator<SampleRatioState> = {
   },
 };
 
-/** log BF of the current segment; weights of 0 or 100% make any traffic to the other arm a certain mismatch. */
+/**
+ * log BF of the current segment; weights of 0 or 100% make any traffic to the other arm a certain mismatch, reported
+ * as a log Bayes factor of LOG_BAYES_FACTOR_CERTAIN (events must stay finite JSON).
+ */
+const LOG_BAYES_FACTOR_CERTAIN = 1e6;
 function segmentLogBayesFactor(state: SampleRatioState): number {
   const weight = state.segmentWeightPercent;
   if (weight === null) return 0;
   const x = state.segmentCanary;
   const y = state.segmentBaseline;
-  if (weight <= 0) return x > 0 ? Infinity : 0;
-  if (weight >= 100) return y > 0 ? Infinity : 0;
+  if (weight <= 0) return x > 0 ? LOG_BAYES_FACTOR_CERTAIN : 0;
+  if (weight >= 100) return y > 0 ? LOG_BAYES_FACTOR_CERTAIN : 0;
   const w = weight / 100;
   const a = PRIOR_CONCENTRATION * w;
   const b = PRIOR_CONCENTRATION * (1 - w);
