@@ -10,6 +10,8 @@ const EVIDENCE_DEPTH_MAX = 16;
  * Deterministic, so replay reproduces it. Returns the same object when there is nothing to replace.
  */
 export function storableEvidence(evidence: Evidence): Evidence {
+  // Evidence is on the hot path of every judged window: check without allocating first.
+  if (isFiniteDeep(evidence, 0)) return evidence;
   const paths: string[] = [];
   const cleaned = clean(evidence, '', paths, 0) as Evidence;
   return paths.length === 0 ? evidence : { ...cleaned, nonFiniteFields: paths };
@@ -27,4 +29,14 @@ function clean(value: unknown, path: string, paths: string[], depth: number): un
     ? value.map((item, i) => clean(item, `${path}[${i}]`, paths, depth + 1))
     : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clean(item, path ? `${path}.${key}` : key, paths, depth + 1)]));
   return paths.length === before ? value : next;
+}
+
+function isFiniteDeep(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object' || depth >= EVIDENCE_DEPTH_MAX) return true;
+  if (Array.isArray(value)) return value.every((item) => isFiniteDeep(item, depth + 1));
+  for (const key in value) {
+    if (!isFiniteDeep((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }

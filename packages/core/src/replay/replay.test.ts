@@ -7,7 +7,7 @@ import { healthyWindows, s } from '../machine/testing/scenarios.js';
 import { RolloutSession } from '../rollout/RolloutSession.js';
 import type { RolloutSpec } from '../spec/specSchema.js';
 import { compareOutcomes } from './outcome.js';
-import { replay } from './replay.js';
+import { replay, sameDecision } from './replay.js';
 
 const decider = createRolloutDecider({ gateEvaluatorFor: testGateEvaluatorFor });
 
@@ -120,5 +120,15 @@ describe('compareOutcomes', () => {
     expect(compareOutcomes(rolledBack, { outcome: 'aborted', at: s(60), stage: 'canary' }, null).sentence).toBe(
       'would have been aborted at 2026-01-15 14:01:00 UTC (in stage canary); the recorded run rolled back at 2026-01-15 14:00:00 UTC (maxDuration in stage canary)',
     );
+  });
+});
+
+describe('sameDecision', () => {
+  const paused = (data: Record<string, unknown>) => ({ type: 'paused', at: 1, data }) as never;
+  it('compares as the log stores: key order and undefined properties do not matter, values do', () => {
+    expect(sameDecision(paused({ reason: 'x', extra: { a: 1, b: [1, 2] } }), paused({ extra: { b: [1, 2], a: 1 }, reason: 'x', gone: undefined }))).toBe(true);
+    expect(sameDecision(paused({ reason: 'x', extra: { b: [1, 2] } }), paused({ reason: 'x', extra: { b: [2, 1] } }))).toBe(false);
+    expect(sameDecision(paused({ reason: 'x', n: null }), paused({ reason: 'x' }))).toBe(false);
+    expect(sameDecision(paused({ reason: 'x' }), { type: 'paused', at: 2, data: { reason: 'x' } } as never)).toBe(false);
   });
 });

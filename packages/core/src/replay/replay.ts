@@ -1,7 +1,6 @@
 import { RolloutNotFoundError } from '../errors.js';
 import { isInputType, type NewDecisionEvent, type NewInputEvent } from '../events/eventTypes.js';
 import type { EventLog } from '../log/EventLog.js';
-import { canonicalJson } from '../log/canonicalJson.js';
 import type { RolloutDecider, RolloutState } from '../machine/decider.js';
 import { rolloutDecider } from '../machine/rollout.js';
 import { rolloutView, type RolloutView } from '../machine/rolloutView.js';
@@ -156,12 +155,29 @@ function feedWithImmediateApplies(feed: (input: NewInputEvent) => NewDecisionEve
   }
 }
 
-/** Decisions are equal when their type, time and data serialise to the same canonical JSON (as the log stores them). */
+/**
+ * Decisions are equal when their type, time and data are equal as the log stores them: JSON values, where a property
+ * whose value is `undefined` is the same as an absent one (canonical JSON drops it).
+ */
 export function sameDecision(a: NewDecisionEvent, b: NewDecisionEvent): boolean {
-  if (a.type !== b.type || a.at !== b.at) return false;
-  try {
-    return canonicalJson(a.data) === canonicalJson(b.data);
-  } catch {
-    return false;
+  return a.type === b.type && a.at === b.at && jsonEqual(a.data, b.data, 0);
+}
+
+/** Nesting deeper than this compares unequal; the log refuses such data anyway (CANONICAL_JSON_DEPTH_MAX). */
+const JSON_DEPTH_MAX = 64;
+
+function jsonEqual(a: unknown, b: unknown, depth: number): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth >= JSON_DEPTH_MAX) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => jsonEqual(item, b[i], depth + 1));
   }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  for (const key of keys) {
+    if (!jsonEqual(left[key], right[key], depth + 1)) return false;
+  }
+  return true;
 }
