@@ -77,6 +77,29 @@ describe('latency histograms', () => {
     expect(latencyQuantileMs(merged, 1)).toBeCloseTo(3000, -1);
   });
 
+  it('merges exactly like recording every value into one histogram, whatever the inputs\' sizes (property)', () => {
+    const latencies = fc.array(fc.double({ min: 0, max: 60_000, noNaN: true }), { maxLength: 60 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(latencies, fc.boolean(), fc.integer({ min: 2, max: 4_000_000_000 })), { maxLength: 6 }), (parts) => {
+        const all = createLatencyHistogram();
+        const inputs = parts.map(([values, roundTrip, presizeUs]) => {
+          const histogram = createLatencyHistogram(presizeUs);
+          for (const v of values) {
+            recordLatencyMs(histogram, v);
+            recordLatencyMs(all, v);
+          }
+          return roundTrip ? decodeLatencyHistogram(encodeLatencyHistogram(histogram)) : histogram;
+        });
+        const counts = inputs.map((h) => h.totalCount);
+        const merged = mergeHistograms(inputs);
+        expect(inputs.map((h) => h.totalCount)).toEqual(counts);
+        expect(merged.totalCount).toBe(all.totalCount);
+        for (const q of [0, 0.5, 0.9, 0.99, 1]) expect(latencyQuantileMs(merged, q)).toBe(latencyQuantileMs(all, q));
+        expect(countSlowerThanMs(merged, 100)).toBe(countSlowerThanMs(all, 100));
+      }),
+    );
+  });
+
   it('counts slower requests exactly for values far from the threshold (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 100_000 }), { maxLength: 200 }), fc.integer({ min: 1, max: 100_000 }), (valuesUs, thresholdUs) => {

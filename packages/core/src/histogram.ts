@@ -103,14 +103,51 @@ export function countSlowerThanMs(histogram: LatencyHistogram, thresholdMs: numb
   return slower;
 }
 
-/** A new histogram holding every value of `histograms` (inputs are not modified). */
+/**
+ * A new histogram holding every value of `histograms` (inputs are not modified). It is sized once for the largest
+ * value, and counts are added index by index: every latency histogram here has the same lowest value (1 µs) and
+ * precision, so index i means the same value range in all of them whatever their length. (hdr-histogram-js's `add`
+ * does this only for histograms of equal length, and otherwise re-records every non-zero count value by value.)
+ */
 export function mergeHistograms(histograms: readonly LatencyHistogram[]): LatencyHistogram {
-  const merged = createLatencyHistogram();
-  for (const histogram of histograms) merged.add(histogram);
+  let highestUs = 2;
+  for (const histogram of histograms) if (histogram.maxValue > highestUs) highestUs = histogram.maxValue;
+  const merged = createLatencyHistogram(highestUs);
+  const target = asJsHistogram(merged);
+  let total = 0;
+  for (const histogram of histograms) {
+    const source = asJsHistogram(histogram);
+    if (!hasSameLayout(source, target) || source.countsArrayLength > target.countsArrayLength) {
+      merged.add(histogram);
+      continue;
+    }
+    for (let index = 0; index < source.countsArrayLength; index++) {
+      const count = source.getCountAtIndex(index);
+      if (count > 0) {
+        target.addToCountAtIndex(index, count);
+        total += count;
+      }
+    }
+  }
+  if (total > 0) {
+    // Counts were added directly: recompute total, min and max from them, once.
+    target.establishInternalTackingValues();
+  }
   return merged;
 }
 
+function hasSameLayout(a: JsHistogramInternals, b: JsHistogramInternals): boolean {
+  return a.unitMagnitude === b.unitMagnitude && a.subBucketCount === b.subBucketCount;
+}
+
 interface JsHistogramInternals {
+  readonly unitMagnitude: number;
+  readonly subBucketCount: number;
+  readonly countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+  addToCountAtIndex(index: number, count: number): void;
+  /** Recomputes totalCount, minNonZeroValue and maxValue from the counts (the library's spelling). */
+  establishInternalTackingValues(lengthToCover?: number): void;
   recordedValuesIterator: {
     reset(): void;
     hasNext(): boolean;
