@@ -51,7 +51,7 @@ export function defaultCanaryGatesAt(id: string, weightPercent: number): Rollout
         gates: [
           { kind: 'errorRate', maxPercent: 20, samplesMin: 20 },
           { kind: 'latency', quantile: 0.9, maxMs: 2_000, samplesMin: 50 },
-          { kind: 'compareErrorRate', alpha: 0.01, tolerance: 0.5 },
+          { kind: 'compareErrorRate', alpha: 0.01, tolerance: 2 },
           { kind: 'compareLatency', alpha: 0.01, tolerance: 0.5, baselineQuantile: 0.95 },
         ],
       },
@@ -75,8 +75,8 @@ export function rampOnlySpec(id: string): RolloutSpecInput {
         gates: [
           { kind: 'errorRate', maxPercent: 20, samplesMin: 20 },
           { kind: 'latency', quantile: 0.9, maxMs: 2_000, samplesMin: 50 },
-          { kind: 'compareErrorRate', alpha: 0.01, tolerance: 0.2 },
-          { kind: 'compareLatency', alpha: 0.01, tolerance: 0.2, baselineQuantile: 0.95 },
+          { kind: 'compareErrorRate', alpha: 0.01, tolerance: 0.3 },
+          { kind: 'compareLatency', alpha: 0.01, tolerance: 0.3, baselineQuantile: 0.95 },
         ],
       },
     ],

@@ -17,7 +17,7 @@ export interface Judge {
 }
 
 export const SLUICE_ALPHA = 0.01;
-export const SLUICE_TOLERANCE = 0.2;
+export const SLUICE_TOLERANCE = 0.3;
 
 /** Sluice's ramp-stage comparative gates: compareErrorRate and compareLatency (slow = over the baseline p95). */
 export function sluiceJudge(alpha = SLUICE_ALPHA, tolerance = SLUICE_TOLERANCE): Judge {
