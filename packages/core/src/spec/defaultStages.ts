@@ -18,10 +18,12 @@ import type { stageSchema } from './specSchema.js';
  * that is merely worse than the baseline is the comparative gates' job. The rollout stage has no baseline left to
  * compare with, so only breakers guard it, and it holds (alerts and waits for an operator) rather than rolling back.
  */
-const canaryBreakers = [
-  { kind: 'errorRate', maxPercent: 20, samplesMin: 20 },
-  { kind: 'latency', quantile: 0.9, maxMs: 2_000, samplesMin: 50 },
-] as const;
+/** Fresh objects per stage (shared ones would print as YAML anchors in docs/spec.md). */
+const canaryBreakers = () =>
+  [
+    { kind: 'errorRate', maxPercent: 20, samplesMin: 20 },
+    { kind: 'latency', quantile: 0.9, maxMs: 2_000, samplesMin: 50 },
+  ] as const;
 
 export const DEFAULT_STAGES: z.input<typeof stageSchema>[] = [
   {
@@ -30,7 +32,7 @@ export const DEFAULT_STAGES: z.input<typeof stageSchema>[] = [
     durationMin: '2h',
     samplesMin: 100,
     gates: [
-      ...canaryBreakers,
+      ...canaryBreakers(),
       { kind: 'compareErrorRate', alpha: 0.01, tolerance: 2 },
       { kind: 'compareLatency', alpha: 0.01, tolerance: 0.5, baselineQuantile: 0.95 },
       { kind: 'sampleRatio' },
@@ -42,7 +44,7 @@ export const DEFAULT_STAGES: z.input<typeof stageSchema>[] = [
     durationMin: '4h',
     samplesMin: 1000,
     gates: [
-      ...canaryBreakers,
+      ...canaryBreakers(),
       { kind: 'compareErrorRate', alpha: 0.01, tolerance: 0.3 },
       { kind: 'compareLatency', alpha: 0.01, tolerance: 0.3, baselineQuantile: 0.95 },
       { kind: 'sampleRatio' },
