@@ -12,6 +12,8 @@ const RESPONSE_BYTES_MAX = 4 * 1024 * 1024;
 
 export interface DaemonHandle {
   url: string;
+  /** Resolves once /readyz answers; rejects (after stopping the child) when the daemon exits or is not ready in time. */
+  ready(): Promise<void>;
   /** Everything the daemon wrote to stdout and stderr (pino lines), bounded. */
   output(): string;
   request(method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; body: unknown }>;
@@ -20,7 +22,8 @@ export interface DaemonHandle {
 
 /**
  * Starts `sluice daemon` as a child process from the workspace sources (tsx with the `sluice-source` condition) on a
- * loopback port, with its own database and token in `dir`, and waits for /readyz.
+ * loopback port, with its own database and token in `dir`. The handle is returned at once, so that a caller can stop
+ * the child even while it is starting; `ready()` waits for /readyz.
  */
 export async function startDaemon(options: { dir: string; port: number; tickMs: number; windowGraceMs: number; readBackIntervalMs?: number; readyTimeoutMs?: number }): Promise<DaemonHandle> {
   const token = randomBytes(24).toString('hex');
@@ -30,7 +33,8 @@ export async function startDaemon(options: { dir: string; port: number; tickMs: 
   const child: ChildProcess = spawn(
     join(repoRoot, 'node_modules', '.bin', 'tsx'),
     ['--conditions=sluice-source', join(here, 'sluiceCli.ts'), 'daemon', '--db', join(options.dir, 'sluice.db'), '--listen', `127.0.0.1:${options.port}`, '--token-file', tokenFile, '--tick-ms', String(options.tickMs), '--window-grace-ms', String(options.windowGraceMs), '--log-level', 'info'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_READ_BACK_INTERVAL_MS: String(options.readBackIntervalMs ?? 1_000) } },
+    // Its own process group: tsx runs the daemon in a child process, and stopping the group stops both.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, SLUICE_READ_BACK_INTERVAL_MS: String(options.readBackIntervalMs ?? 1_000) } },
   );
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -57,24 +61,34 @@ export async function startDaemon(options: { dir: string; port: number; tickMs: 
     return { status: response.status, body: parsed };
   };
 
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    if (child.exitCode !== null || child.signalCode !== null) return signalGroup('SIGKILL');
+    signalGroup('SIGTERM');
+    const timer = setTimeout(() => signalGroup('SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
+    signalGroup('SIGKILL'); // whatever of the group outlived the wrapper
   };
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`sluice daemon exited with ${child.exitCode}:\n${output}`);
-    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`sluice daemon not ready at ${url} within ${options.readyTimeoutMs ?? 60_000} ms:\n${output}`);
+  const ready = async (): Promise<void> => {
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`sluice daemon exited with ${child.exitCode}:\n${output}`);
+      const answered = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+      if (answered) return;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`sluice daemon not ready at ${url} within ${options.readyTimeoutMs ?? 60_000} ms:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, output: () => output, request, stop };
+  };
+  return { url, ready, output: () => output, request, stop };
 }

@@ -46,27 +46,48 @@ export function ensureNginx(): Promise<string> {
   });
 }
 
+/** Cleanups of every environment starting or running in this process, for signal handlers. */
+const activeEnvironments = new Set<() => Promise<void>>();
+
+/** Stops every environment of this process, including one still starting (SIGINT during startup). */
+export async function stopAllEnvironments(): Promise<void> {
+  await Promise.all([...activeEnvironments].map((stop) => stop()));
+}
+
 export async function startEnvironment(options: EnvironmentOptions): Promise<Environment> {
   const log = options.log ?? (() => undefined);
   const stops: (() => Promise<void>)[] = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) await stop().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
-    stops.length = 0;
+  let stopping: Promise<void> | undefined;
+  // Idempotent: a signal handler and a failed start may both call it; each piece is stopped once, newest first.
+  const stopAll = (): Promise<void> =>
+    (stopping ??= (async () => {
+      activeEnvironments.delete(stopAll);
+      while (stops.length > 0) await stops.pop()!().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
+    })());
+  /** Registers how to stop a piece that just started; when stopping has begun meanwhile, stops it at once. */
+  const track = async (stop: () => Promise<void>): Promise<void> => {
+    if (stopping) {
+      await stop().catch(() => undefined);
+      throw new Error('stopped while starting');
+    }
+    stops.push(stop);
   };
+  activeEnvironments.add(stopAll);
   try {
     const binary = await ensureNginx();
     log(`nginx: ${binary}`);
     const stable = await startService('stable');
-    stops.push(() => stable.close());
+    await track(() => stable.close());
     const candidate = await startService('candidate');
-    stops.push(() => candidate.close());
+    await track(() => candidate.close());
     const nginx = await startPrivateNginx({ binary, baselineAddresses: [stable.address], candidateAddresses: [candidate.address], workerProcesses: 1 });
-    stops.push(() => nginx.stop());
+    await track(() => nginx.stop());
     log(`private nginx on ${nginx.url} (prefix ${nginx.dir}), stable ${stable.address}, candidate ${candidate.address}`);
     const dir = await mkdtemp(join(tmpdir(), 'sluice-example-'));
-    stops.push(() => rm(dir, { recursive: true, force: true }));
+    await track(() => rm(dir, { recursive: true, force: true }));
     const daemon = await startDaemon({ dir, port: await freePort(), tickMs: options.tickMs ?? 50, windowGraceMs: options.windowGraceMs ?? 300 });
-    stops.push(() => daemon.stop());
+    await track(() => daemon.stop());
+    await daemon.ready();
     log(`sluice daemon on ${daemon.url} (db ${join(dir, 'sluice.db')})`);
 
     const observed: RequestSample[] = [];
@@ -80,9 +101,9 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       observed.push(...samples);
       if (observed.length > OBSERVED_SAMPLES_MAX) observed.splice(0, observed.length - OBSERVED_SAMPLES_MAX);
     });
-    stops.push(() => tail.stop());
+    await track(() => tail.stop());
     const load = startLoad({ url: `${nginx.url}/`, ratePerSecond: options.ratePerSecond });
-    stops.push(async () => void (await load.stop()));
+    await track(async () => void (await load.stop()));
     log(`load: ${options.ratePerSecond} requests/s through nginx`);
     return { stable, candidate, nginx, daemon, tail, load, observed, log, stop: stopAll };
   } catch (error) {

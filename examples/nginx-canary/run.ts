@@ -5,7 +5,7 @@
  *
  *   npx tsx --conditions=sluice-source examples/nginx-canary/run.ts [--rate 400] [--json]
  */
-import { startEnvironment } from './environment.js';
+import { startEnvironment, stopAllEnvironments } from './environment.js';
 import { runFaultyRollout, runHealthyRollout, type FaultyResult, type HealthyResult } from './scenario.js';
 
 export interface ExampleReport {
@@ -30,6 +30,12 @@ function flag(name: string, fallback: string): string {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`${signal}: stopping nginx, the daemon and the services\n`);
+      void stopAllEnvironments().finally(() => process.exit(130));
+    });
+  }
   const json = process.argv.includes('--json');
   const ratePerSecond = Number(flag('--rate', '400'));
   const log = json ? undefined : (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
