@@ -184,6 +184,13 @@ describe('EventLog storage guarantees', () => {
     log = EventLog.open(tmp.file('other.db'));
   });
 
+  it('opens an in-memory log for tests', () => {
+    const memory = EventLog.open(':memory:');
+    memory.append('r1', 0, [healthEvent(1)]);
+    expect([...memory.read('r1')]).toHaveLength(1);
+    memory.close();
+  });
+
   it('reopens an existing log and continues its chains', () => {
     const [first] = log.append('r1', 0, [healthEvent(1)]);
     log.close();
