@@ -20,6 +20,11 @@ if bin=$(find_nginx); then
   exit 0
 fi
 
+# Several test files may call this at once on a fresh machine: serialise the install, then look again.
+if [ -z "${SLUICE_ENSURE_NGINX_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+  SLUICE_ENSURE_NGINX_LOCKED=1 exec flock "${TMPDIR:-/tmp}/sluice-ensure-nginx.lock" sh "$0" "$@"
+fi
+
 if [ "$(id -u)" -ne 0 ]; then
   echo "ensure-nginx: nginx is not installed and this is not root; install it with: sudo apt-get install -y nginx" >&2
   exit 1
@@ -40,8 +45,16 @@ cleanup() { if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; }
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends nginx >/dev/null
+# Wait for dpkg's lock rather than fail when another install (another ensure-*.sh, unattended upgrades) holds it.
+# Quiet: apt's output is kept in a temporary file and shown only when it fails.
+apt_log=$(mktemp)
+if ! { apt-get -o DPkg::Lock::Timeout=300 update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends nginx; } >"$apt_log" 2>&1; then
+  cat "$apt_log" >&2
+  rm -f "$apt_log"
+  echo "ensure-nginx: apt-get install nginx failed (output above)" >&2
+  exit 1
+fi
+rm -f "$apt_log"
 
 if bin=$(find_nginx); then
   echo "$bin"
