@@ -135,6 +135,14 @@ export class EventLog {
   }
 
   /**
+   * Runs `fn` in one read transaction (deferred BEGIN, a savepoint when nested): every query inside sees the same
+   * snapshot of the file even while another process appends. Works on read-only handles. verifyLog uses it.
+   */
+  snapshot<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+
+  /**
    * Streams a rollout's events from `fromPosition`, validated and upgraded to the current version of their type.
    * Rows are fetched in pages of READ_PAGE_ROWS rather than with one open `.iterate()` cursor: better-sqlite3 locks the
    * whole connection while a cursor is open, which would block every append until the reader finished.

@@ -39,6 +39,11 @@ interface ChainState {
  * which names rollout and position; otherwise the first sequence gap.
  */
 export function verifyLog(log: EventLog): VerifyResult {
+  // One snapshot: on a live log, rows appended while we read would otherwise look like a gap up to the highest sequence.
+  return log.snapshot(() => verifySnapshot(log));
+}
+
+function verifySnapshot(log: EventLog): VerifyResult {
   const chains = new Map<string, ChainState>();
   let events = 0;
   let lastSeq = 0;
