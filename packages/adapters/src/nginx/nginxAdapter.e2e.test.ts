@@ -1,4 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { TrafficAdapter } from '@sluice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binomialBound } from '../testing/seededRandom.js';
@@ -100,6 +102,23 @@ describe('nginx adapter on a private nginx', () => {
     expect(failure).toMatchObject({ code: 'SLUICE_E_ADAPTER_APPLY', message: expect.stringMatching(/nginx -t rejected.*no_such_directive/s) });
     expect(await readFile(nginx.includePath, 'utf8')).toBe(good);
     expect(await adapter.read()).toEqual({ weightPercent: 100, generation: 6 });
+  });
+
+  it('a reload nginx refuses after nginx -t passed (marker port taken) restores the last known good file', async () => {
+    const good = await readFile(nginx.includePath, 'utf8');
+    const before = await adapter.read();
+    const squatter = createServer((_, res) => res.end('not nginx'));
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      const doomed = createNginxAdapter({ ...nginx.adapterOptions, markerListen: `127.0.0.1:${port}`, verifyTimeoutMs: 1_000, retry: { attemptsMax: 1 } }, { rolloutId: 'e2e-doomed' });
+      const failure = await doomed.apply({ weightPercent: 70, generation: 50 }).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ code: 'SLUICE_E_ADAPTER_APPLY', message: expect.stringMatching(/was not verified as serving.*restored the last known good/s) });
+      expect(await readFile(nginx.includePath, 'utf8')).toBe(good);
+      expect(await adapter.read()).toEqual(before);
+    } finally {
+      squatter.close();
+    }
   });
 
   it('reads back what nginx actually serves after a manual change, and re-applies over it', async () => {

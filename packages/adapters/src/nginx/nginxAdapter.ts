@@ -8,7 +8,7 @@ import { LastKnownGood } from '../lastKnownGood.js';
 import { retryWithBackoff, sleepMs } from '../retry.js';
 import { fetchMarker, isProcessAlive, listChildPids, processStartedAt, readMasterPid, reloadNginx, testConfig, type MarkerState } from './nginxControl.js';
 import { nginxOptionsSchema, type NginxAdapterOptions, type NginxOptions } from './nginxOptions.js';
-import { parseSplitWeight, renderInclude } from './renderInclude.js';
+import { parseIncludeHeader, parseSplitWeight, renderInclude } from './renderInclude.js';
 
 /** Timeout of one marker request (read-back and each poll while verifying). */
 const MARKER_REQUEST_TIMEOUT_MS = 2_000;
@@ -60,8 +60,11 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
       });
     } catch (error) {
       await restore(previous);
-      const back = lastKnownGood.state;
+      // nginx may have loaded the new file although it was not verified: reload the restored one, and verify it when
+      // its state is known (verified before, or written in its header).
+      const back = lastKnownGood.state ?? (previous === null ? undefined : parseIncludeHeader(previous));
       if (back) await reloadAndVerify(back).catch(() => undefined);
+      else await reloadNginx(options).catch(() => undefined);
       throw applyError('nginx', `reload to ${want.weightPercent}% generation ${want.generation} was not verified as serving: ${messageOf(error)}; restored the last known good include file (check nginx's error log)`, { cause: error });
     }
     lastKnownGood.record(want, text);
