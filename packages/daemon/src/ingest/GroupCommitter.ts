@@ -2,6 +2,8 @@ import { DaemonError } from '../errors.js';
 
 /** Batches per transaction: a flush takes at most this many; the rest go into the next one, right after. */
 export const GROUP_BATCHES_MAX = 1_000;
+/** Longest a batch waits for others to share its commit, ms. */
+export const GROUP_WAIT_MS_MAX = 2;
 /** Batches waiting for a flush; past this, new batches are refused with 503 so memory stays bounded. */
 export const GROUP_QUEUE_MAX = 20_000;
 
@@ -12,11 +14,11 @@ interface Pending<T, R> {
 }
 
 /**
- * Group commit: every batch submitted during one turn of the event loop is committed by the same synchronous
- * `commit` call (one SQLite transaction, one fsync), at the latest on the next `setImmediate` — so the latency a batch
- * gains is at most one event-loop turn plus the duration of the commit it shares, and a commit holds at most
- * GROUP_BATCHES_MAX batches. While a commit runs (it is synchronous), new requests queue in the sockets and form the
- * next group, which is how throughput rises with concurrency without a timer.
+ * Group commit: every batch submitted within GROUP_WAIT_MS_MAX (2 ms) of the first waiting one is committed by the same
+ * synchronous `commit` call (one SQLite transaction, one fsync); a group that reaches GROUP_BATCHES_MAX (1,000) batches
+ * commits at once. So the latency a batch gains is at most 2 ms plus the duration of the commit it shares. While a
+ * commit runs (it is synchronous), new requests queue in the sockets and form the next group, which is how the number
+ * of fsyncs per second stays bounded (≤ 1 per 2 ms + commit) however many requests arrive.
  */
 export class GroupCommitter<T, R> {
   readonly #commit: (items: readonly T[]) => R[];
@@ -69,9 +71,9 @@ export class GroupCommitter<T, R> {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.#scheduled = false;
       this.flush();
-    });
+    }, GROUP_WAIT_MS_MAX);
   }
 }

@@ -44,6 +44,7 @@ export class IngestJournal {
   readonly #discardThrough: Database.Statement;
   readonly #discardRollout: Database.Statement;
   readonly #writeRows: (rows: readonly JournalRow[]) => void;
+  readonly #discardMany: (windows: readonly { rolloutId: string; windowStartAt: number }[]) => void;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -53,6 +54,9 @@ export class IngestJournal {
     );
     this.#discardThrough = db.prepare('DELETE FROM sluice_daemon_ingest_journal WHERE rollout_id = ? AND window_start_at <= ?');
     this.#discardRollout = db.prepare('DELETE FROM sluice_daemon_ingest_journal WHERE rollout_id = ?');
+    this.#discardMany = db.transaction((windows: readonly { rolloutId: string; windowStartAt: number }[]) => {
+      for (const { rolloutId, windowStartAt } of windows) this.#discardThrough.run(rolloutId, windowStartAt);
+    });
     this.#writeRows = db.transaction((rows: readonly JournalRow[]) => {
       for (const row of rows) {
         const blob = row.latenciesUs ? Buffer.from(row.latenciesUs.buffer, row.latenciesUs.byteOffset, row.latenciesUs.byteLength) : null;
@@ -88,6 +92,14 @@ export class IngestJournal {
   /** Drops the rows of windows starting at or before `windowStartAt`: the log now holds them as window events. */
   discardThrough(rolloutId: string, windowStartAt: number): void {
     this.#discardThrough.run(rolloutId, windowStartAt);
+  }
+
+  /**
+   * Drops the rows of many closed windows in one transaction: one fsync per scheduler tick, not one per window (at
+   * 1,000 rollouts, a commit each would cost seconds per second of disk time).
+   */
+  discardWindows(windows: readonly { rolloutId: string; windowStartAt: number }[]): void {
+    if (windows.length > 0) this.#discardMany(windows);
   }
 
   discardRollout(rolloutId: string): void {

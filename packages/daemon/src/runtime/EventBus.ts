@@ -27,6 +27,10 @@ export class EventBus {
     };
   }
 
+  hasSubscribers(rolloutId: string): boolean {
+    return this.#listeners.has(rolloutId);
+  }
+
   publish(events: readonly AnyStoredEvent[]): void {
     for (const event of events) {
       const set = this.#listeners.get(event.rolloutId);

@@ -100,9 +100,10 @@ export class RolloutRuntime {
   }
 
   /**
-   * Feeds many inputs in one durable commit (group commit of window closes and ticks). If the commit fails, sessions
-   * touched by it are reloaded from the log (their memory may be ahead of it) and each input is retried in its own
-   * commit, so one failing rollout never blocks the others.
+   * Feeds many inputs in one durable commit (group commit of window closes and ticks). The answer has an entry for
+   * every rollout whose inputs were stored, with the events appended (decisions, and the stored inputs when someone
+   * needs them, see #ingestOne). If the commit fails, sessions touched by it are reloaded from the log (their memory
+   * may be ahead of it) and each input is retried in its own commit, so one failing rollout never blocks the others.
    */
   ingestMany(inputs: readonly RuntimeInput[]): Map<string, AnyStoredEvent[]> {
     const appended = new Map<string, AnyStoredEvent[]>();
@@ -143,10 +144,13 @@ export class RolloutRuntime {
   #ingestOne(rolloutId: string, input: NewInputEvent, appended: Map<string, AnyStoredEvent[]>): void {
     const entry = this.require(rolloutId);
     const before = entry.session.nextPosition;
-    entry.session.ingest(input);
-    // The session returns only the decisions; subscribers get the stored input too, read back inside the transaction.
-    if (entry.session.nextPosition === before) return;
-    const events = [...this.#log.read(rolloutId, before)];
+    const decisions = entry.session.ingest(input);
+    if (entry.session.nextPosition === before) return; // a tick that decided nothing is not stored
+    // The session returns the decisions only. The stored input is read back (inside the transaction) when someone
+    // needs it — a live stream, an API answer, a notification of `weight.applyFailed` — but not for the scheduler's
+    // windows and ticks nobody watches, which at 1,000 rollouts would double the reads of every tick.
+    const needsInput = this.#bus.hasSubscribers(rolloutId) || (input.type !== 'samples.window' && input.type !== 'tick');
+    const events = needsInput ? [...this.#log.read(rolloutId, before)] : decisions;
     const list = appended.get(rolloutId);
     if (list) list.push(...events);
     else appended.set(rolloutId, [...events]);

@@ -80,16 +80,19 @@ export class Scheduler {
       inputs.push({ rolloutId, input: { type: 'samples.window', at: now, data: window } });
     }
     if (ticks) {
+      // A window input carries the same time as the tick would, so a rollout that got one needs no tick this round.
+      const timed = new Set(inputs.map((i) => i.rolloutId));
       for (const entry of this.#runtime.entries()) {
-        if (!entry.session.view.terminal) inputs.push({ rolloutId: entry.id, input: { type: 'tick', at: now, data: {} } });
+        if (!timed.has(entry.id) && !entry.session.view.terminal) inputs.push({ rolloutId: entry.id, input: { type: 'tick', at: now, data: {} } });
       }
     }
     const appended = this.#runtime.ingestMany(inputs);
+    const logged: { rolloutId: string; windowStartAt: number }[] = [];
     for (const { rolloutId, window } of closed) {
-      const stored = appended.get(rolloutId)?.some((e) => e.type === 'samples.window' && e.data.windowStartAt === window.windowStartAt);
       // Only windows now in the log leave the journal; a failed append keeps its samples for the next start.
-      if (stored) this.#journal.discardThrough(rolloutId, window.windowStartAt);
+      if (appended.has(rolloutId)) logged.push({ rolloutId, windowStartAt: window.windowStartAt });
     }
+    this.#journal.discardWindows(logged);
     return { windows: closed.length, inputs: inputs.length };
   }
 
