@@ -1,6 +1,7 @@
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 import { SluiceError } from './errors.js';
+import { decodeCompressedHistogram } from './histogramDecode.js';
 import { LATENCY_SIGNIFICANT_DIGITS, LATENCY_US_MAX } from './window.js';
 
 /**
@@ -58,16 +59,23 @@ export function encodeLatencyHistogram(histogram: LatencyHistogram): string {
  */
 export function decodeLatencyHistogram(base64: string): LatencyHistogram {
   if (base64 === '') return createLatencyHistogram();
-  let decoded: Histogram;
+  let decoded: Histogram | null = null;
   try {
-    decoded = decodeFromCompressedBase64(base64, 32, false);
-  } catch (error) {
-    throw new SluiceError(
-      'SLUICE_E_SAMPLE_INVALID',
-      `latencyHistogram is not a compressed base64 HdrHistogram (${(error as Error).message}); ` +
-        'encode it with encodeIntoCompressedBase64 of hdr-histogram-js, in microseconds',
-      { cause: error },
-    );
+    decoded = decodeCompressedHistogram(base64);
+  } catch {
+    decoded = null; // not ours to explain: the library decoder below reports what is wrong
+  }
+  if (decoded === null) {
+    try {
+      decoded = decodeFromCompressedBase64(base64, 32, false);
+    } catch (error) {
+      throw new SluiceError(
+        'SLUICE_E_SAMPLE_INVALID',
+        `latencyHistogram is not a compressed base64 HdrHistogram (${(error as Error).message}); ` +
+          'encode it with encodeIntoCompressedBase64 of hdr-histogram-js, in microseconds',
+        { cause: error },
+      );
+    }
   }
   // Decoded histograms are sized to their content; let later merges grow them.
   decoded.autoResize = true;
