@@ -6,14 +6,12 @@ import type { AdapterContext } from '../createAdapter.js';
 import { applyError, parseAdapterOptions, readError } from '../errors.js';
 import { LastKnownGood } from '../lastKnownGood.js';
 import { retryWithBackoff, sleepMs } from '../retry.js';
-import { fetchMarker, isProcessAlive, listChildPids, processStartedAt, readMasterPid, reloadNginx, testConfig, type MarkerState } from './nginxControl.js';
+import { fetchMarker, haveRetired, isProcessAlive, listChildPids, processStartedAt, readMasterPid, reloadNginx, testConfig, type MarkerState } from './nginxControl.js';
 import { nginxOptionsSchema, type NginxAdapterOptions, type NginxOptions } from './nginxOptions.js';
 import { parseIncludeHeader, parseSplitWeight, renderInclude } from './renderInclude.js';
 
 /** Timeout of one marker request (read-back and each poll while verifying). */
 const MARKER_REQUEST_TIMEOUT_MS = 2_000;
-/** Process start times from /proc are known to about 10–20 ms; a worker started this close to the file's mtime counts as after it. */
-const PROCESS_START_TOLERANCE_MS = 50;
 
 /**
  * The `nginx` adapter. It owns one include file; `apply` writes it atomically, runs `nginx -t` against the real main
@@ -84,9 +82,11 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
       signal?.throwIfAborted();
       last = await fetchMarker(options.markerListen, MARKER_REQUEST_TIMEOUT_MS).catch((e: Error) => e);
       if (!(last instanceof Error) && sameState(last, want) && !before?.has(last.pid)) {
+        // A new worker serves the new generation; the reload is done once every old worker has stopped accepting
+        // (until then a new connection may still land on an old worker with the old split).
         const after = await listChildPids(masterPid);
         const workersChanged = before === undefined || after === undefined || [...after].some((pid) => !before.has(pid));
-        if (workersChanged) return;
+        if (workersChanged && (before === undefined || (await haveRetired(before)) !== false)) return;
       }
       await sleepMs(options.verifyIntervalMs);
     }
@@ -105,7 +105,9 @@ export function createNginxAdapter(input: NginxAdapterOptions | Record<string, u
     const fileWeight = text === null ? undefined : parseSplitWeight(text);
     if (!file || fileWeight === undefined || fileWeight === served.weightPercent) return served.weightPercent;
     const workerStartedAt = await processStartedAt(served.pid);
-    return workerStartedAt !== undefined && workerStartedAt >= file.mtimeMs - PROCESS_START_TOLERANCE_MS ? fileWeight : served.weightPercent;
+    // Start times from /proc are known to about 10 ms; nginx reads the file before it forks the workers, and a reload
+    // after an edit comes later than that.
+    return workerStartedAt !== undefined && workerStartedAt > file.mtimeMs ? fileWeight : served.weightPercent;
   }
 
   async function restore(previous: string | null): Promise<void> {

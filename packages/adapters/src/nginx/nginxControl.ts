@@ -155,3 +155,23 @@ export async function processStartedAt(pid: number): Promise<number | undefined>
     return undefined;
   }
 }
+
+/**
+ * Whether every one of `pids` has stopped taking new connections: it exited, or it is an nginx worker in graceful
+ * shutdown. nginx retitles a worker "worker process is shutting down" in the same step as it closes its listening
+ * sockets, so after that only the new workers answer. Undefined where /proc is not available.
+ */
+export async function haveRetired(pids: Iterable<number>): Promise<boolean | undefined> {
+  for (const pid of pids) {
+    let title: string;
+    try {
+      title = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // exited
+      return undefined;
+    }
+    if (title === '' || title.includes('shutting down')) continue; // a zombie has an empty command line
+    return false;
+  }
+  return true;
+}
