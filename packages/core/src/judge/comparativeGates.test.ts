@@ -58,6 +58,12 @@ describe('compareErrorRate', () => {
     expect(results.at(-1)?.evidence.logEValueWorse).toBe(results[4]?.evidence.logEValueWorse);
   });
 
+  it('reports finite e-values (1) before any informative window', () => {
+    const [first] = run(config, [windowEvent(0, { count: 900, errors: 0 }, { count: 100, errors: 0 })]);
+    expect(first?.evidence).toMatchObject({ logEValueWorse: 0, logEValueNotWorse: 0 });
+    expect(JSON.stringify(first?.evidence)).not.toMatch(/NaN|Infinity/);
+  });
+
   it('fails a catastrophic canary within one window at 1% weight', () => {
     expect(run(config, [windowEvent(0, { count: 990, errors: 10 }, { count: 10, errors: 5 })])[0]?.verdict).toBe('fail');
   });

@@ -117,6 +117,7 @@ function logAddExp(a: number, b: number): number {
 function logMeanExp(values: readonly number[]): number {
   let max = -Infinity;
   for (const v of values) if (v > max) max = v;
+  if (max === -Infinity) return -Infinity;
   let sum = 0;
   for (const v of values) sum += Math.exp(v - max);
   return max + Math.log(sum) - LOG_GRID_SIZE;
