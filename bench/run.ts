@@ -46,34 +46,72 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const filters = argv.filter((a) => !a.startsWith('--'));
   const results: CaseResult[] = [];
+  const failures: string[] = [];
   const started = Date.now();
   for (const file of benchmarkFiles(benchDir)) {
     const path = relative(benchDir, file);
-    for (const suite of await suitesOf(file)) {
+    let suites: BenchmarkSuite[];
+    try {
+      suites = await suitesOf(file);
+    } catch (error) {
+      failures.push(`${path}: cannot load: ${describe(error)}`);
+      continue;
+    }
+    for (const suite of suites) {
       if (filters.length > 0 && !filters.some((f) => path.includes(f) || suite.name.includes(f))) continue;
       process.stderr.write(`${path}: ${suite.name}\n`);
-      await suite.setup?.();
-      try {
-        for (const benchmark of suite.cases) {
-          const result = await runCase(suite.name, benchmark);
-          process.stderr.write(`  ${benchmark.name}: done\n`);
-          results.push(result);
-        }
-      } finally {
-        await suite.teardown?.();
-      }
+      await runSuite(path, suite, results, failures);
     }
   }
   process.stdout.write(`${textTable(results)}\n`);
   process.stderr.write(`${results.length} benchmark(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  if (write && filters.length === 0) {
+  for (const result of results.filter((r) => r.met === false)) process.stderr.write(`target missed: ${result.suite} / ${result.name}\n`);
+  for (const failure of failures) process.stderr.write(`FAILED: ${failure}\n`);
+  // A failed benchmark leaves docs/benchmarks.md as it was: a report with holes would read as complete.
+  if (write && filters.length === 0 && failures.length === 0) {
     const command = argv.length > 0 ? `${COMMAND} -- ${argv.join(' ')}` : COMMAND;
     writeFileSync(docsFile, markdownReport(results, machineInfo(), new Date(), command, clockInUse()));
     process.stderr.write(`wrote ${relative(process.cwd(), docsFile)}\n`);
+  } else if (write && filters.length === 0) {
+    process.stderr.write(`${relative(process.cwd(), docsFile)} not written: ${failures.length} benchmark(s) failed\n`);
   }
-  const missed = results.filter((r) => r.met === false);
-  for (const result of missed) process.stderr.write(`target missed: ${result.suite} / ${result.name}\n`);
-  return 0;
+  return failures.length === 0 ? 0 : 1;
+}
+
+/** Runs a suite's cases; a failing case (or setup) is recorded and the run goes on with the next one. */
+async function runSuite(path: string, suite: BenchmarkSuite, results: CaseResult[], failures: string[]): Promise<void> {
+  try {
+    await suite.setup?.();
+  } catch (error) {
+    failures.push(`${path}: ${suite.name}: setup: ${describe(error)}`);
+    try {
+      await suite.teardown?.();
+    } catch {
+      // Setup failed half-way; whatever teardown cannot undo is reported by the setup failure already.
+    }
+    return;
+  }
+  try {
+    for (const benchmark of suite.cases) {
+      try {
+        results.push(await runCase(suite.name, benchmark));
+        process.stderr.write(`  ${benchmark.name}: done\n`);
+      } catch (error) {
+        failures.push(`${path}: ${suite.name} / ${benchmark.name}: ${describe(error)}`);
+        process.stderr.write(`  ${benchmark.name}: FAILED\n`);
+      }
+    }
+  } finally {
+    try {
+      await suite.teardown?.();
+    } catch (error) {
+      failures.push(`${path}: ${suite.name}: teardown: ${describe(error)}`);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
 // pnpm passes a literal `--` through (`pnpm bench -- --clock=cpu`); it is not an argument.
