@@ -17,6 +17,8 @@ import { ApprovalChecker } from './notify/approvalChecker.js';
 import { WebhookNotifier } from './notify/webhookNotifier.js';
 import { EventReactions } from './runtime/eventReactions.js';
 import { HealthProber } from './sources/healthProber.js';
+import { PrometheusPoller } from './sources/prometheusPoller.js';
+import { prometheusSourceOf } from './sources/prometheusSource.js';
 import { AccessLogSources } from './sources/accessLogSource.js';
 import { logDecisions } from './runtime/decisionLog.js';
 import { EventBus } from './runtime/EventBus.js';
@@ -62,6 +64,7 @@ export class Daemon {
   readonly #journal: IngestJournal;
   readonly #reconciler: Reconciler;
   readonly #prober: HealthProber;
+  readonly #poller: PrometheusPoller;
   readonly #accessLogs: AccessLogSources;
   readonly #server: Server;
   readonly #logger: Logger;
@@ -134,6 +137,18 @@ export class Daemon {
       logger,
       submit: (rolloutId, windowMs, samples) => this.pipeline.submit({ kind: 'samples', rolloutId, windowMs, samples: samples.map((s, i) => ({ line: i + 1, ...s })) }),
     });
+    // Windows pulled from Prometheus are already durable there: they are appended as they arrive, not journaled.
+    this.#poller = new PrometheusPoller({
+      onWindow: (rolloutId, data, at) => {
+        if (runtime.get(rolloutId)?.session.view.terminal !== false) return;
+        try {
+          runtime.ingest(rolloutId, { type: 'samples.window', at, data });
+        } catch (error) {
+          logger.error({ rolloutId, err: error }, 'cannot record the window pulled from Prometheus');
+        }
+      },
+      onError: (rolloutId, error, window) => logger.warn({ rolloutId, err: error, windowStartAt: window.windowStartAt }, 'Prometheus window not read; it counts as no data'),
+    });
     runtime.onCommitted((entry, events) => this.#onCommitted(entry, events));
     const service = new RolloutService({ runtime, pipeline: this.pipeline, log: this.log, now });
     this.#server = createApiServer({
@@ -203,6 +218,7 @@ export class Daemon {
     this.#ready = false;
     this.scheduler.stop();
     for (const entry of this.runtime.entries()) this.#prober.stop(entry.id);
+    await this.#poller.close();
     await this.#accessLogs.stopAll();
     await new Promise<void>((resolve) => {
       if (!this.#server.listening) return resolve();
@@ -222,6 +238,13 @@ export class Daemon {
     this.#reactions.sync(entry);
     const health = entry.spec.sources.health;
     if (health) this.#prober.start(entry.id, { url: health.url, intervalMs: health.interval, timeoutMs: health.timeout });
+    try {
+      const source = prometheusSourceOf(entry.spec);
+      if (source) this.#poller.start(entry.id, { source, windowMs: entry.spec.window });
+    } catch (error) {
+      // Validated at creation; this only happens after a restart whose environment lost the Prometheus token.
+      this.#logger.error({ rolloutId: entry.id, err: error }, 'cannot start the Prometheus source of this rollout');
+    }
     const accessLog = entry.spec.sources.accessLog;
     if (accessLog && !entry.session.view.terminal) this.#accessLogs.start(entry.id, accessLog, entry.spec.window);
   }

@@ -5,6 +5,7 @@ import { DaemonError } from '../errors.js';
 import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
 import { BATCH_LINES_MAX, countLines, parseSampleLines, REJECTED_LINES_REPORTED_MAX, type RejectedLine } from '../ingest/parseSamples.js';
 import { parseWindowLines } from '../ingest/parseWindows.js';
+import { prometheusSourceOf } from '../sources/prometheusSource.js';
 import { rolloutJson } from './rolloutJson.js';
 import type { RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
 
@@ -40,6 +41,8 @@ export class RolloutService {
 
   create(specText: string): { created: boolean; rollout: Record<string, unknown> } {
     const spec = parseSpecText(specText, 'request body');
+    // Sources the daemon validates (core only keeps their options): refuse a bad one before anything is appended.
+    prometheusSourceOf(spec);
     // Adapter and access-log options are checked now (422), not at the first apply or poll.
     validateAdapterOptions(spec.adapter, spec.id);
     validateAccessLogSource(spec.sources.accessLog);
