@@ -12,6 +12,8 @@ export interface BenchmarkTarget {
   ratioMin?: number;
   /** The measured value must stay at or below this (for sizes: lower is better). */
   valueMax?: number;
+  /** The measured value must reach at least this (for rates with an absolute target: higher is better). */
+  valueMin?: number;
 }
 
 export interface Measured {

@@ -34,6 +34,7 @@ function targetText(result: CaseResult): string {
   const parts: string[] = [];
   if (result.target.ratioMin !== undefined) parts.push(`ratio ≥ ${result.target.ratioMin}`);
   if (result.target.valueMax !== undefined) parts.push(`≤ ${formatNumber(result.target.valueMax)} ${result.unit}`);
+  if (result.target.valueMin !== undefined) parts.push(`≥ ${formatNumber(result.target.valueMin)} ${result.unit}`);
   return `${parts.join(', ')} ${result.met ? '✓' : '✗ MISSED'}`;
 }
 

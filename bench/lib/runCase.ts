@@ -51,8 +51,11 @@ export async function runCase(suite: string, benchmark: BenchmarkCase): Promise<
   }
   if (benchmark.target) {
     result.target = benchmark.target;
-    const { ratioMin, valueMax } = benchmark.target;
-    result.met = (ratioMin === undefined || (result.ratio ?? 0) >= ratioMin) && (valueMax === undefined || value.median <= valueMax);
+    const { ratioMin, valueMax, valueMin } = benchmark.target;
+    result.met =
+      (ratioMin === undefined || (result.ratio ?? 0) >= ratioMin) &&
+      (valueMax === undefined || value.median <= valueMax) &&
+      (valueMin === undefined || value.median >= valueMin);
   }
   return result;
 }
