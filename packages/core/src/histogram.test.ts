@@ -92,6 +92,9 @@ describe('latency histograms', () => {
         });
         const counts = inputs.map((h) => h.totalCount);
         const merged = mergeHistograms(inputs);
+        const added = createLatencyHistogram();
+        for (const input of inputs) added.add(input);
+        expect([merged.totalCount, merged.maxValue, merged.minNonZeroValue]).toEqual([added.totalCount, added.maxValue, added.minNonZeroValue]);
         expect(inputs.map((h) => h.totalCount)).toEqual(counts);
         expect(merged.totalCount).toBe(all.totalCount);
         for (const q of [0, 0.5, 0.9, 0.99, 1]) expect(latencyQuantileMs(merged, q)).toBe(latencyQuantileMs(all, q));

@@ -113,33 +113,33 @@ export function countSlowerThanMs(histogram: LatencyHistogram, thresholdMs: numb
 
 /**
  * A new histogram holding every value of `histograms` (inputs are not modified). It is sized once for the largest
- * value, and counts are added index by index: every latency histogram here has the same lowest value (1 µs) and
- * precision, so index i means the same value range in all of them whatever their length. (hdr-histogram-js's `add`
- * does this only for histograms of equal length, and otherwise re-records every non-zero count value by value.)
+ * value, and counts are added index by index up to each input's maximum: every latency histogram here has the same
+ * lowest value (1 µs) and precision, so index i means the same value range in all of them whatever their length.
+ * (hdr-histogram-js's `add` does this only for histograms of equal length, over the whole array, and otherwise
+ * re-records every non-zero count value by value.) The result equals adding them one by one with `add`.
  */
 export function mergeHistograms(histograms: readonly LatencyHistogram[]): LatencyHistogram {
   let highestUs = 2;
   for (const histogram of histograms) if (histogram.maxValue > highestUs) highestUs = histogram.maxValue;
   const merged = createLatencyHistogram(highestUs);
   const target = asJsHistogram(merged);
-  let total = 0;
   for (const histogram of histograms) {
     const source = asJsHistogram(histogram);
+    if (histogram.totalCount === 0) continue;
     if (!hasSameLayout(source, target) || source.countsArrayLength > target.countsArrayLength) {
       merged.add(histogram);
       continue;
     }
-    for (let index = 0; index < source.countsArrayLength; index++) {
+    // Only the populated prefix: nothing is counted above the index of the source's maximum.
+    const end = Math.min(source.countsArrayLength, source.countsArrayIndex(histogram.maxValue) + 1);
+    for (let index = 0; index < end; index++) {
       const count = source.getCountAtIndex(index);
-      if (count > 0) {
-        target.addToCountAtIndex(index, count);
-        total += count;
-      }
+      if (count > 0) target.addToCountAtIndex(index, count);
     }
-  }
-  if (total > 0) {
-    // Counts were added directly: recompute total, min and max from them, once.
-    target.establishInternalTackingValues();
+    // What the library's add() does after adding counts of an equal layout.
+    target.setTotalCount(merged.totalCount + histogram.totalCount);
+    target.updatedMaxValue(Math.max(merged.maxValue, histogram.maxValue));
+    target.updateMinNonZeroValue(Math.min(merged.minNonZeroValue, histogram.minNonZeroValue));
   }
   return merged;
 }
@@ -152,10 +152,12 @@ interface JsHistogramInternals {
   readonly unitMagnitude: number;
   readonly subBucketCount: number;
   readonly countsArrayLength: number;
+  countsArrayIndex(value: number): number;
   getCountAtIndex(index: number): number;
   addToCountAtIndex(index: number, count: number): void;
-  /** Recomputes totalCount, minNonZeroValue and maxValue from the counts (the library's spelling). */
-  establishInternalTackingValues(lengthToCover?: number): void;
+  setTotalCount(total: number): void;
+  updatedMaxValue(value: number): void;
+  updateMinNonZeroValue(value: number): void;
   recordedValuesIterator: {
     reset(): void;
     hasNext(): boolean;
