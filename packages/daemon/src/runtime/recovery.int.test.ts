@@ -1,0 +1,61 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AnyStoredEvent } from '@sluice/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveDaemonConfig } from '../config/daemonConfig.js';
+import { Daemon } from '../Daemon.js';
+import { IngestJournal } from '../ingest/IngestJournal.js';
+import { createLogger } from '../logger.js';
+import { eventually, startTestDaemon, TEST_TOKEN } from '../testing/startTestDaemon.js';
+
+const WINDOW_MS = 200;
+let dir = '';
+let restarted: Daemon | undefined;
+afterEach(async () => {
+  await restarted?.stop();
+  restarted = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const windowCounts = (events: AnyStoredEvent[]): Map<number, number> => {
+  const counts = new Map<number, number>();
+  for (const e of events) if (e.type === 'samples.window') counts.set(e.data.windowStartAt, (counts.get(e.data.windowStartAt) ?? 0) + e.data.canary.count + e.data.baseline.count);
+  return counts;
+};
+
+describe('recovery of the ingest journal', () => {
+  it('drops rows of windows the log already holds and replays the others, so no sample counts twice', async () => {
+    const first = await startTestDaemon();
+    dir = first.dir;
+    const { daemon, headers } = first;
+    const spec = { id: 'j', service: 'svc', baseline: 'v1', candidate: 'v2', window: WINDOW_MS, stages: [{ name: 'canary', weightPercent: 10, durationMin: '1h', gates: [] }] };
+    await fetch(`${daemon.url}/v1/rollouts`, { method: 'POST', headers, body: JSON.stringify(spec) });
+    const body = Array.from({ length: 30 }, () => JSON.stringify({ variant: 'canary', ok: true, latencyMs: 4 })).join('\n');
+    await fetch(`${daemon.url}/v1/rollouts/j/samples`, { method: 'POST', headers, body });
+    const [loggedStart, loggedCount] = await eventually('the window in the log', () => [...windowCounts([...daemon.log.read('j')])][0]);
+    expect(loggedCount).toBe(30);
+    await daemon.stop();
+
+    // What a crash leaves behind: the rows of a window already appended (crash before the discard), and the rows of
+    // a newer window whose samples were acknowledged but not yet judged.
+    const journal = IngestJournal.open(join(dir, 'sluice.db'));
+    const pendingStart = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS + 10 * WINDOW_MS;
+    journal.write([
+      { rolloutId: 'j', windowStartAt: loggedStart, variant: 'canary', count: 30, errors: 0, latenciesUs: new Uint32Array(30).fill(4_000) },
+      { rolloutId: 'j', windowStartAt: pendingStart, variant: 'canary', count: 7, errors: 1, latenciesUs: new Uint32Array(7).fill(9_000) },
+    ]);
+    journal.close();
+
+    const config = resolveDaemonConfig({ flags: { db: join(dir, 'sluice.db'), listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 50 }, env: {} });
+    restarted = await Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false });
+    expect(restarted.recovery).toMatchObject({ rollouts: 1, active: 1, journalRowsReplayed: 1, journalRowsDiscarded: 1, samplesReplayed: 7 });
+    const counts = await eventually('the replayed window in the log', () => {
+      const c = windowCounts([...restarted!.log.read('j')]);
+      return c.has(pendingStart) ? c : undefined;
+    });
+    expect(counts.get(loggedStart)).toBe(30);
+    expect(counts.get(pendingStart)).toBe(7);
+    const pending = [...restarted.log.read('j')].find((e) => e.type === 'samples.window' && e.data.windowStartAt === pendingStart);
+    expect(pending?.type === 'samples.window' && pending.data.canary.errors).toBe(1);
+  });
+});
