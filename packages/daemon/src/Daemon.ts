@@ -24,7 +24,7 @@ import { logDecisions } from './runtime/decisionLog.js';
 import { EventBus } from './runtime/EventBus.js';
 import { Reconciler } from './runtime/Reconciler.js';
 import { recover, type RecoveryReport } from './runtime/recovery.js';
-import { RolloutRuntime, type RolloutEntry } from './runtime/RolloutRuntime.js';
+import { RolloutRuntime, type AdapterFactory, type RolloutEntry } from './runtime/RolloutRuntime.js';
 import { RolloutService } from './runtime/RolloutService.js';
 import { Scheduler } from './runtime/Scheduler.js';
 
@@ -35,7 +35,7 @@ export interface DaemonOptions {
   /** Clock; default Date.now. */
   now?: () => number;
   /** Adapter factory; default `createAdapter` of @sluice/adapters for the spec's `adapter` section. */
-  createAdapter?: (entry: RolloutEntry) => TrafficAdapter;
+  createAdapter?: AdapterFactory;
   /** Include process metrics (CPU, memory, event loop) in /metrics; default true. */
   processMetrics?: boolean;
   /** Called on an unrecoverable failure (journal write); default: exit the process with code 70. */
@@ -105,7 +105,7 @@ export class Daemon {
         (options.onFatal ?? defaultOnFatal)(error);
       },
     });
-    const adapterFactory = options.createAdapter ?? ((entry: RolloutEntry) => createAdapter(entry.spec.adapter, { rolloutId: entry.id, logger: logger.child({ rolloutId: entry.id }) }));
+    const adapterFactory: AdapterFactory = options.createAdapter ?? ((rollout) => createAdapter(rollout.spec.adapter, { rolloutId: rollout.id, logger: logger.child({ rolloutId: rollout.id }) }));
     this.#reconciler = new Reconciler(
       runtime,
       { applyTimeoutMs: config.applyTimeoutMs, applyAttemptsMax: config.applyAttemptsMax, readBackIntervalMs: config.readBackIntervalMs, now,
@@ -150,7 +150,14 @@ export class Daemon {
       onError: (rolloutId, error, window) => logger.warn({ rolloutId, err: error, windowStartAt: window.windowStartAt }, 'Prometheus window not read; it counts as no data'),
     });
     runtime.onCommitted((entry, events) => this.#onCommitted(entry, events));
-    const service = new RolloutService({ runtime, pipeline: this.pipeline, log: this.log, now });
+    const service = new RolloutService({
+      runtime,
+      pipeline: this.pipeline,
+      log: this.log,
+      now,
+      // Building the adapter validates its options (SLUICE_E_ADAPTER_OPTIONS, 422) before anything is appended.
+      checkAdapter: (spec) => void adapterFactory({ id: spec.id, spec }).close().catch(() => undefined),
+    });
     this.#server = createApiServer({
       routes: apiRoutes({
         service,

@@ -127,3 +127,12 @@ describe('HTTP API', () => {
     expect(text).toContain('event: command.issued');
   });
 });
+
+describe('HTTP API spec checks owned by the daemon', () => {
+  it('refuses a rollout whose adapter options are invalid, before anything is appended', async () => {
+    const { call, daemon } = await start();
+    const answer = await call('POST', '/v1/rollouts', spec({ adapter: { type: 'inprocess', options: { adminUrl: 'not a url' } } }));
+    expect(answer).toMatchObject({ status: 422, body: { error: { code: 'SLUICE_E_ADAPTER_OPTIONS' } } });
+    expect(daemon.log.listRollouts()).toEqual([]);
+  });
+});

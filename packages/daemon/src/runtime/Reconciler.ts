@@ -1,7 +1,7 @@
 import type { TrafficAdapter, WeightState } from '@sluice/core';
 import type { Logger } from 'pino';
 import { backoffMs } from './backoff.js';
-import type { RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
+import type { AdapterFactory, RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
 import { weightsOf } from './sessionView.js';
 
 export interface ReconcilerOptions {
@@ -10,7 +10,7 @@ export interface ReconcilerOptions {
   applyAttemptsMax: number;
   readBackIntervalMs: number;
   now(): number;
-  createAdapter(entry: RolloutEntry): TrafficAdapter;
+  createAdapter: AdapterFactory;
   metrics?: ReconcilerMetrics;
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AnyStoredEvent, type NewInputEvent, type OperatorCommand, type RolloutSpec } from '@sluice/core';
+import { type AnyStoredEvent, type NewInputEvent, type OperatorCommand, type RolloutSpec, type TrafficAdapter } from '@sluice/core';
 import { EventLog, RolloutNotFoundError, RolloutSession } from '@sluice/core';
 import type { Logger } from 'pino';
 import { DaemonError } from '../errors.js';
@@ -12,6 +12,9 @@ export interface RolloutEntry {
   readonly specDigest: string;
   session: RolloutSession;
 }
+
+/** What an adapter factory needs to know about a rollout. */
+export type AdapterFactory = (rollout: { id: string; spec: RolloutSpec }) => TrafficAdapter;
 
 /** Called after events committed, in order: reconciler, notifications, sources, metrics. */
 export type CommittedListener = (entry: RolloutEntry, events: readonly AnyStoredEvent[]) => void;

@@ -1,18 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TrafficAdapter } from '@sluice/core';
 import { resolveDaemonConfig, type DaemonConfigInput } from '../config/daemonConfig.js';
 import { Daemon } from '../Daemon.js';
 import { createLogger } from '../logger.js';
-import type { RolloutEntry } from '../runtime/RolloutRuntime.js';
+import type { AdapterFactory } from '../runtime/RolloutRuntime.js';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
 /** An in-process daemon on a temporary file and an ephemeral port, for integration tests. */
 export async function startTestDaemon(
   overrides: Partial<DaemonConfigInput> = {},
-  createAdapter?: (entry: RolloutEntry) => TrafficAdapter,
+  createAdapter?: AdapterFactory,
 ): Promise<{ daemon: Daemon; dir: string; headers: Record<string, string>; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-daemon-'));
   const config = resolveDaemonConfig({ flags: { db: join(dir, 'sluice.db'), listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 50, ...overrides }, env: {} });
