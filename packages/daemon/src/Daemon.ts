@@ -42,6 +42,9 @@ export interface DaemonOptions {
   onFatal?: (error: unknown) => void;
 }
 
+/** How long `stop` waits for requests in flight before closing their connections, ms. */
+export const STOP_DRAIN_MS_MAX = 2_000;
+
 function defaultOnFatal(): void {
   process.exit(70);
 }
@@ -227,11 +230,17 @@ export class Daemon {
     for (const entry of this.runtime.entries()) this.#prober.stop(entry.id);
     await this.#poller.close();
     await this.#accessLogs.stopAll();
-    await new Promise<void>((resolve) => {
-      if (!this.#server.listening) return resolve();
-      this.#server.close(() => resolve());
+    if (this.#server.listening) {
+      // Stop accepting, commit what is queued so its requests get their answers, give in-flight requests a bounded
+      // moment to finish, then cut what is left (event streams, slow clients). A batch cut before its answer may be
+      // committed already; its client's retry counts it again (at-least-once across a lost answer, docs/api.md).
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      this.#server.closeIdleConnections();
+      this.pipeline.flush();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, STOP_DRAIN_MS_MAX).unref())]);
       this.#server.closeAllConnections();
-    });
+      await closed;
+    }
     this.pipeline.close();
     this.#notifier.close();
     await this.#approvals.close();
