@@ -1,10 +1,10 @@
 import { createRandom } from '../../packages/core/src/simulate/prng.js';
-import { argoJudge, flaggerJudge, sluiceJudge, type Judge } from './judges.js';
+import { ARGO_98_CONFIG, FLAGGER_98_CONFIG, argoJudge, flaggerJudge, sluiceJudge, type Judge } from './judges.js';
 import type { Scenario } from './scenarios.js';
 import { drawSummaryWindow } from './summaryWindows.js';
 
 export const WINDOW_MS = 5_000;
-export const JUDGE_NAMES = ['sluice', 'flagger', 'argo'] as const;
+export const JUDGE_NAMES = ['sluice', 'flagger', 'argo', 'flagger98', 'argo98'] as const;
 export type JudgeName = (typeof JUDGE_NAMES)[number];
 
 /** One judge's outcome on one seed: when it rolled back (ms from the start), and canary requests since the change. */
@@ -28,10 +28,10 @@ export interface JudgeSummary {
 
 /** Runs every seed of a scenario through all three judges on identical window streams. */
 export function runScenario(scenario: Scenario, seedOffset = 0): Record<JudgeName, JudgeSummary> {
-  const outcomes: Record<JudgeName, RunOutcome[]> = { sluice: [], flagger: [], argo: [] };
+  const outcomes: Record<JudgeName, RunOutcome[]> = { sluice: [], flagger: [], argo: [], flagger98: [], argo98: [] };
   for (let seed = 0; seed < scenario.seeds; seed++) {
     const random = createRandom(hashName(scenario.name) ^ (seed + seedOffset));
-    const judges: Judge[] = [sluiceJudge(), flaggerJudge(), argoJudge()];
+    const judges: Judge[] = [sluiceJudge(), flaggerJudge(), argoJudge(), flaggerJudge(FLAGGER_98_CONFIG, 'flagger98'), argoJudge(ARGO_98_CONFIG, 'argo98')];
     const done = new Map<string, RunOutcome>();
     let canarySinceChange = 0;
     for (let start = 0; start < scenario.horizonMs && done.size < judges.length; start += WINDOW_MS) {

@@ -33,30 +33,35 @@ export function sluiceJudge(alpha = SLUICE_ALPHA, tolerance = SLUICE_TOLERANCE):
   };
 }
 
-export const FLAGGER_CONFIG = gateSchema.parse({ kind: 'flagger' }) as Extract<GateConfig, { kind: 'flagger' }>;
-export const ARGO_CONFIG = gateSchema.parse({ kind: 'argo' }) as Extract<GateConfig, { kind: 'argo' }>;
+type FlaggerConfig = Extract<GateConfig, { kind: 'flagger' }>;
+type ArgoConfig = Extract<GateConfig, { kind: 'argo' }>;
+export const FLAGGER_CONFIG = gateSchema.parse({ kind: 'flagger' }) as FlaggerConfig;
+export const ARGO_CONFIG = gateSchema.parse({ kind: 'argo' }) as ArgoConfig;
+/** The presets with the success bound one point lower (98%), as a user would retune them for a 1%-error service. */
+export const FLAGGER_98_CONFIG = gateSchema.parse({ kind: 'flagger', successRatePercentMin: 98 }) as FlaggerConfig;
+export const ARGO_98_CONFIG = gateSchema.parse({ kind: 'argo', successRatePercentMin: 98 }) as ArgoConfig;
 
 /** Flagger with its documented defaults: interval 60 s, threshold 5, success rate ≥ 99%, p99 ≤ 500 ms. */
-export function flaggerJudge(): Judge {
+export function flaggerJudge(config: FlaggerConfig = FLAGGER_CONFIG, name = 'flagger'): Judge {
   let state: FlaggerState = { intervals: emptyIntervals(), failedChecks: 0, checks: 0, lastCheck: null, rolledBack: false };
-  const interval = intervalPooler(FLAGGER_CONFIG.interval);
+  const interval = intervalPooler(config.interval);
   return {
-    name: 'flagger',
+    name,
     observe(w) {
-      for (const m of interval(w)) state = advanceFlagger(FLAGGER_CONFIG, state, m);
+      for (const m of interval(w)) state = advanceFlagger(config, state, m);
       return state.rolledBack;
     },
   };
 }
 
 /** Argo Rollouts with interval 60 s, failureLimit 3, success rate ≥ 99%, p99 ≤ 500 ms (consecutiveErrorLimit 4). */
-export function argoJudge(): Judge {
+export function argoJudge(config: ArgoConfig = ARGO_CONFIG, name = 'argo'): Judge {
   let state: ArgoState = { intervals: emptyIntervals(), failedSuccessRate: 0, failedLatency: 0, consecutiveErrors: 0, measurements: 0, last: null, failedReason: null };
-  const interval = intervalPooler(ARGO_CONFIG.interval);
+  const interval = intervalPooler(config.interval);
   return {
-    name: 'argo',
+    name,
     observe(w) {
-      for (const m of interval(w)) state = advanceArgo(ARGO_CONFIG, state, m);
+      for (const m of interval(w)) state = advanceArgo(config, state, m);
       return state.failedReason !== null;
     },
   };

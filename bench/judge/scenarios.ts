@@ -40,6 +40,7 @@ export function scenarios(scale: { aaSeeds: number; seeds: number }): Scenario[]
   return [
     { ...base, name: 'aa-1%', label: 'A/A, 1% errors', kind: 'aa', seeds: aaSeeds, changeAtMs: 0, baselineAt: steady(0.01), canaryAt: steady(0.01) },
     { ...base, name: 'aa-0.1%', label: 'A/A, 0.1% errors', kind: 'aa', seeds: aaSeeds, changeAtMs: 0, baselineAt: steady(0.001), canaryAt: steady(0.001) },
+    { ...base, name: 'aa-low', label: 'A/A, low traffic (2 rps canary), 1% errors', kind: 'aa', seeds: aaSeeds, requestsPerSecond: 20, horizonMs: 4 * HOUR, changeAtMs: 0, baselineAt: steady(0.01), canaryAt: steady(0.01) },
     { ...base, name: 'err-1-2', label: 'errors 1% → 2%', kind: 'regression', seeds, baselineAt: steady(0.01), canaryAt: stepAt(10 * MINUTE, { errorRate: 0.01, latencyMultiplier: 1 }, { errorRate: 0.02, latencyMultiplier: 1 }) },
     { ...base, name: 'err-0.1-0.3', label: 'errors 0.1% → 0.3%', kind: 'regression', seeds, baselineAt: steady(0.001), canaryAt: stepAt(10 * MINUTE, { errorRate: 0.001, latencyMultiplier: 1 }, { errorRate: 0.003, latencyMultiplier: 1 }) },
     { ...base, name: 'p99+30', label: 'latency +30% (p99 162 → 211 ms)', kind: 'regression', seeds, baselineAt: steady(0.001), canaryAt: stepAt(10 * MINUTE, { errorRate: 0.001, latencyMultiplier: 1 }, { errorRate: 0.001, latencyMultiplier: 1.3 }) },
