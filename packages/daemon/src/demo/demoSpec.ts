@@ -7,18 +7,20 @@ export interface DemoSpecOptions {
   /** Minimum time in each stage, ms. */
   stageMs: number;
   windowMs: number;
+  /** The p95 latency breaker's bound, ms. */
+  latencyMsMax: number;
 }
 
 /**
  * The demo's rollout: canary 10% → ramp 50% → rollout 100%, each stage judged by absolute circuit breakers (error
- * rate ≤ 5% in any window, p95 ≤ 300 ms for two windows) on 1-second windows, driving the in-process router over its admin endpoint. The stage
+ * rate ≤ 5% in any window, p95 ≤ 300 ms by default for two windows) on 1-second windows, driving the in-process router over its admin endpoint. The stage
  * durations are the demo's shortening of the default template (2 h / 4 h / 10 min).
  */
 export function demoSpec(options: DemoSpecOptions): RolloutSpecInput {
   const gates = [
     { kind: 'errorRate' as const, maxPercent: 5, samplesMin: 10 },
     // Two windows in a row: one garbage-collection pause on a busy laptop must not roll a healthy candidate back.
-    { kind: 'latency' as const, quantile: 0.95, maxMs: 300, samplesMin: 20, sustainWindows: 2 },
+    { kind: 'latency' as const, quantile: 0.95, maxMs: options.latencyMsMax, samplesMin: 20, sustainWindows: 2 },
   ];
   const stage = (name: string, weightPercent: number, samplesMin: number) => ({
     name,

@@ -23,6 +23,8 @@ export interface DemoOptions {
   /** Minimum time in each stage, ms. */
   stageMs: number;
   windowMs: number;
+  /** Bound of the p95 latency breaker, ms; default 300. */
+  latencyMsMax?: number;
   /** Prints a progress line. */
   out(line: string): void;
 }
@@ -98,7 +100,7 @@ async function runScenario(client: DaemonClient, options: DemoOptions, stableUrl
     `\n[${scenario.label}] candidate ${scenario.candidate}: fault rate ${(scenario.faultRate * 100).toFixed(0)}%, +${scenario.extraLatencyMs} ms latency — rollout ${scenario.rolloutId}`,
   );
   try {
-    await client.createRollout(JSON.stringify(demoSpec({ rolloutId: scenario.rolloutId, candidate: scenario.candidate, adminUrl: proxy.adminUrl, stageMs: options.stageMs, windowMs: options.windowMs })));
+    await client.createRollout(JSON.stringify(demoSpec({ rolloutId: scenario.rolloutId, candidate: scenario.candidate, adminUrl: proxy.adminUrl, stageMs: options.stageMs, windowMs: options.windowMs, latencyMsMax: options.latencyMsMax ?? 300 })));
     // Bounded: three stages of at most 6 × stageMs each, plus slack for applying weights.
     const deadline = Date.now() + options.stageMs * 20 + 30_000;
     let lastLine = '';
