@@ -158,8 +158,6 @@ export class Daemon {
       pipeline: this.pipeline,
       log: this.log,
       now,
-      // Building the adapter validates its options (SLUICE_E_ADAPTER_OPTIONS, 422) before anything is appended.
-      checkAdapter: (spec) => void adapterFactory({ id: spec.id, spec }).close().catch(() => undefined),
     });
     this.#server = createApiServer({
       routes: apiRoutes({
@@ -274,7 +272,11 @@ export class Daemon {
       this.recorder.drop(entry.id);
       this.#journal.discardRollout(entry.id);
       this.#prober.stop(entry.id);
+      this.#poller.stop(entry.id);
       void this.#accessLogs.stop(entry.id);
+      // Once the final weight is verified nothing drives this adapter again: release its files and sockets.
+      const view = entry.session.view;
+      if (view.appliedGeneration === view.desiredGeneration) void this.#reconciler.release(entry.id);
     }
   }
 }

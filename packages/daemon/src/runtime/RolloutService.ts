@@ -1,6 +1,6 @@
 import { validateAdapterOptions } from '@sluice/adapters';
 import { validateAccessLogSource } from '../sources/accessLogSource.js';
-import { OPERATOR_COMMANDS, parseSpecText, type AnyStoredEvent, type EventLog, type OperatorCommand, type RolloutSpec } from '@sluice/core';
+import { OPERATOR_COMMANDS, parseSpecText, type AnyStoredEvent, type EventLog, type OperatorCommand } from '@sluice/core';
 import { DaemonError } from '../errors.js';
 import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
 import { BATCH_LINES_MAX, countLines, parseSampleLines, REJECTED_LINES_REPORTED_MAX, type RejectedLine } from '../ingest/parseSamples.js';
@@ -31,21 +31,18 @@ export class RolloutService {
   readonly #pipeline: IngestPipeline;
   readonly #log: EventLog;
   readonly #now: () => number;
-  readonly #checkAdapter: (spec: RolloutSpec) => void;
 
-  constructor(parts: { runtime: RolloutRuntime; pipeline: IngestPipeline; log: EventLog; now: () => number; checkAdapter?: (spec: RolloutSpec) => void }) {
+  constructor(parts: { runtime: RolloutRuntime; pipeline: IngestPipeline; log: EventLog; now: () => number }) {
     this.#runtime = parts.runtime;
     this.#pipeline = parts.pipeline;
     this.#log = parts.log;
     this.#now = parts.now;
-    this.#checkAdapter = parts.checkAdapter ?? (() => undefined);
   }
 
   create(specText: string): { created: boolean; rollout: Record<string, unknown> } {
     const spec = parseSpecText(specText, 'request body');
     // Sources the daemon validates (core only keeps their options): refuse a bad one before anything is appended.
     prometheusSourceOf(spec);
-    if (!this.#runtime.get(spec.id)) this.#checkAdapter(spec);
     // Adapter and access-log options are checked now (422), not at the first apply or poll.
     validateAdapterOptions(spec.adapter, spec.id);
     validateAccessLogSource(spec.sources.accessLog);
