@@ -3,7 +3,7 @@ import type { GateConfig } from '../../packages/core/src/spec/specSchema.js';
 import { advanceArgo, type ArgoState } from '../../packages/core/src/judge/argoGate.js';
 import { advanceFlagger, type FlaggerState } from '../../packages/core/src/judge/flaggerGate.js';
 import { emptyIntervals, type IntervalMeasurement } from '../../packages/core/src/judge/intervalChecks.js';
-import { initialRelativeRiskTest, updateRelativeRiskTest, type RelativeRiskTestState } from '../../packages/core/src/judge/relativeRiskTest.js';
+import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from '../../packages/core/src/judge/relativeRiskTest.js';
 import { PRESET_LATENCY_MS, type SummaryWindow } from './summaryWindows.js';
 
 /**
@@ -26,8 +26,9 @@ export function sluiceJudge(alpha = SLUICE_ALPHA, tolerance = SLUICE_TOLERANCE):
   return {
     name: 'sluice',
     observe(w) {
-      errors = updateRelativeRiskTest(errors, { canaryCount: w.canary.count, baselineCount: w.baseline.count, canaryEvents: w.canary.errors, baselineEvents: w.baseline.errors }, tolerance, alpha);
-      latency = updateRelativeRiskTest(latency, { canaryCount: w.canary.count, baselineCount: w.baseline.count, canaryEvents: w.canary.slowerThanThreshold, baselineEvents: w.baseline.slowerThanThreshold }, tolerance, alpha);
+      const onsetSlot = onsetSlotOf(w.startMs, 0);
+      errors = updateRelativeRiskTest(errors, { onsetSlot, canaryCount: w.canary.count, baselineCount: w.baseline.count, canaryEvents: w.canary.errors, baselineEvents: w.baseline.errors }, tolerance, alpha);
+      latency = updateRelativeRiskTest(latency, { onsetSlot, canaryCount: w.canary.count, baselineCount: w.baseline.count, canaryEvents: w.canary.slowerThanThreshold, baselineEvents: w.baseline.slowerThanThreshold }, tolerance, alpha);
       return errors.rejectedNotWorse || latency.rejectedNotWorse;
     },
   };

@@ -1,7 +1,7 @@
 import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator } from './gate.js';
 import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
-import { initialRelativeRiskTest, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
+import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
 import { isMixedWeightWindow } from './windowStats.js';
 
 type CompareErrorRateConfig = Extract<GateConfig, { kind: 'compareErrorRate' }>;
@@ -24,7 +24,7 @@ export const compareErrorRateEvaluator: GateEvaluator<CompareErrorRateState> = {
     if (event.type !== 'samples.window') return null;
     const gate = config as CompareErrorRateConfig;
     const { canary, baseline } = event.data;
-    const window = { canaryCount: canary.count, baselineCount: baseline.count, canaryEvents: canary.errors, baselineEvents: baseline.errors };
+    const window = { onsetSlot: onsetSlotOf(event.data.windowStartAt, context.stageEnteredAt), canaryCount: canary.count, baselineCount: baseline.count, canaryEvents: canary.errors, baselineEvents: baseline.errors };
     const next: CompareErrorRateState = {
       test: updateRelativeRiskTest(state.test, window, gate.tolerance, gate.alpha),
       totals: addTotals(state.totals, window),

@@ -2,7 +2,7 @@ import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator } from './gate.js';
 import { addBaselineWindow, baselineQuantileMs, emptyBaselineQuantile, type BaselineQuantileEstimate } from './baselineQuantile.js';
 import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
-import { initialRelativeRiskTest, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
+import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
 import { slowerThanCount } from './slowCount.js';
 import { decodeWindowHistogram, isMixedWeightWindow, roundForEvidence } from './windowStats.js';
 
@@ -37,6 +37,7 @@ export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
     let { test, totals } = state;
     if (thresholdMs !== null) {
       const window = {
+        onsetSlot: onsetSlotOf(event.data.windowStartAt, context.stageEnteredAt),
         canaryCount: canary.count,
         baselineCount: baseline.count,
         canaryEvents: canary.count > 0 ? slowerThanCount(decodeWindowHistogram(canary.latencyHistogram), thresholdMs) : 0,

@@ -8,14 +8,17 @@
  * shares combine because every window has its own p while ρ is shared.
  *
  * Two one-sided tests against the tolerance boundary ρ0 = 1 + tolerance:
- *  - worse:    H0 ρ ≤ ρ0. E-process W_t = Σ_k (1/K) [ Σ_{j≤t} π_j Π_{i=j..t} LR_i(ρ0·e^{δ_k}) + (1 − Σ_{j≤t} π_j) ]: a
- *              mixture over a grid of effects δ_k > 0 *and over the window j where the regression starts*, with
- *              π_j = 1/(j(j+1)) (Σ π_j = 1). Each LR factor has conditional mean ≤ 1 under any ρ ≤ ρ0 (the likelihood
+ *  - worse:    H0 ρ ≤ ρ0. E-process W_t = Σ_k (1/K) [ Σ_{j≤t} π_j Π_{i≥j..t} LR_i(ρ0·e^{δ_k}) + (1 − Σ_{j≤t} π_j) ]: a
+ *              mixture over a grid of effects δ_k > 0 *and over the onset slot j where the regression starts* (a
+ *              slot is a minute of the stage, ONSET_SLOT_MS; component j multiplies the windows from slot j on), with
+ *              π_j = 1/(j(j+1)) (Σ π_j = 1). Slots are fixed by window times, so each component starts at a
+ *              predictable time. Each LR factor has conditional mean ≤ 1 under any ρ ≤ ρ0 (the likelihood
  *              ratio grows with the canary count, which is stochastically smallest at the boundary), so every
  *              component is a test supermartingale (equal to 1 before it starts), and so is their mixture: by Ville's
  *              inequality P(sup_t W_t ≥ 1/α) ≤ α. Crossing 1/α is `fail`. Mixing over onsets costs ln(1/π_j) nats
  *              but spares a regression that starts late the evidence the healthy windows before it piled up.
- *              The sum over onsets has the recursion S_t = LR_t · (S_{t−1} + π_t), so the state stays K numbers.
+ *              The sum over onsets has the recursion S_t = LR_t · (S_{t−1} + Σ π_j over slots opened by window t),
+ *              so the state stays K numbers.
  *  - notWorse: H0 ρ ≥ ρ0, the same construction over δ_k < 0. Crossing 1/α shows non-inferiority: `pass`.
  * A discrete mixture needs no conjugacy (the share differs per window) and every mixture weight choice is valid.
  */
@@ -24,12 +27,16 @@ const GRID_STEPS = 13;
 /** Log relative-risk offsets from the boundary: 0.04, 0.06, 0.09, … 5.2 (ρ/ρ0 from 1.04 to ~180). */
 export const LOG_OFFSETS: readonly number[] = Array.from({ length: GRID_STEPS }, (_, k) => 0.04 * GRID_RATIO ** k);
 const LOG_GRID_SIZE = Math.log(GRID_STEPS);
+/** Length of an onset slot of the worse-side mixture: regressions are assumed to start on a minute of the stage. */
+export const ONSET_SLOT_MS = 60_000;
 
 export interface RelativeRiskTestState {
   /** log S_t at each worse-side grid point: the onset mixture Σ_j π_j Π_{i=j..t} LR_i. */
   logLikelihoodRatiosWorse: number[];
-  /** Informative windows folded so far (the onset index j counts these). */
+  /** Informative windows folded so far. */
   informativeWindows: number;
+  /** Highest onset slot whose component has started (0 before the first informative window). */
+  onsetSlotsOpened: number;
   /** Σ_i log LR_i at each not-worse-side grid point. */
   logLikelihoodRatiosNotWorse: number[];
   /** Sticky: the worse-side e-process crossed 1/α at some point. */
@@ -45,6 +52,7 @@ export function initialRelativeRiskTest(): RelativeRiskTestState {
   return {
     logLikelihoodRatiosWorse: LOG_OFFSETS.map(() => -Infinity),
     informativeWindows: 0,
+    onsetSlotsOpened: 0,
     logLikelihoodRatiosNotWorse: LOG_OFFSETS.map(() => 0),
     rejectedNotWorse: false,
     rejectedWorse: false,
@@ -54,6 +62,11 @@ export function initialRelativeRiskTest(): RelativeRiskTestState {
 }
 
 export interface WindowEvents {
+  /**
+   * 1-based onset slot of the window (its minute in the stage, from its start time); non-decreasing. Absent: every
+   * informative window is a slot of its own.
+   */
+  onsetSlot?: number;
   canaryCount: number;
   baselineCount: number;
   canaryEvents: number;
@@ -73,12 +86,14 @@ export function updateRelativeRiskTest(state: RelativeRiskTestState, window: Win
     const p = canaryEventProbability(share, boundaryRho * Math.exp(offset));
     return x * Math.log(p / p0) + y * Math.log((1 - p) / (1 - p0));
   };
-  const j = state.informativeWindows + 1;
-  const logOnsetWeight = -Math.log(j) - Math.log(j + 1);
+  // Components of slots k+1 … slot start now: Σ_{j=k+1..slot} 1/(j(j+1)) = 1/(k+1) − 1/(slot+1).
+  const opened = state.onsetSlotsOpened;
+  const slot = Math.max(window.onsetSlot ?? opened + 1, opened);
+  const logOnsetWeight = slot > opened ? Math.log(1 / (opened + 1) - 1 / (slot + 1)) : -Infinity;
   const worse = state.logLikelihoodRatiosWorse.map((logS, k) => logLR(LOG_OFFSETS[k]!) + logAddExp(logS, logOnsetWeight));
   const notWorse = state.logLikelihoodRatiosNotWorse.map((sum, k) => sum + logLR(-LOG_OFFSETS[k]!));
   const logBound = Math.log(1 / alpha);
-  const next = { logLikelihoodRatiosWorse: worse, informativeWindows: j };
+  const next = { logLikelihoodRatiosWorse: worse, informativeWindows: state.informativeWindows + 1, onsetSlotsOpened: slot };
   const logEWorse = logEValueWorse(next);
   const logENotWorse = logMeanExp(notWorse);
   return {
@@ -92,14 +107,19 @@ export function updateRelativeRiskTest(state: RelativeRiskTestState, window: Win
 }
 
 /** log of the worse-side e-value now: the grid mixture of the onset sums, plus the weight of onsets still to come. */
-export function logEValueWorse(state: Pick<RelativeRiskTestState, 'logLikelihoodRatiosWorse' | 'informativeWindows'>): number {
-  // Onsets after window t have total weight Σ_{j>t} 1/(j(j+1)) = 1/(t+1); their components are still 1.
-  return logAddExp(logMeanExp(state.logLikelihoodRatiosWorse), -Math.log(state.informativeWindows + 1));
+export function logEValueWorse(state: Pick<RelativeRiskTestState, 'logLikelihoodRatiosWorse' | 'onsetSlotsOpened'>): number {
+  // Slots not started yet have total weight Σ_{j>k} 1/(j(j+1)) = 1/(k+1); their components are still 1.
+  return logAddExp(logMeanExp(state.logLikelihoodRatiosWorse), -Math.log(state.onsetSlotsOpened + 1));
 }
 
 /** log of the not-worse-side e-value now. */
 export function logEValueNotWorse(state: RelativeRiskTestState): number {
   return logMeanExp(state.logLikelihoodRatiosNotWorse);
+}
+
+/** The onset slot of a window that started at `windowStartAt` in a stage entered at `stageEnteredAt` (1-based). */
+export function onsetSlotOf(windowStartAt: number, stageEnteredAt: number): number {
+  return Math.max(1, Math.floor((windowStartAt - stageEnteredAt) / ONSET_SLOT_MS) + 1);
 }
 
 /** P(an event is the canary's) when the canary has share `share` of requests and relative risk `rho`. */
