@@ -87,3 +87,25 @@ describe('reconciler', () => {
     expect(fake.control.served.weightPercent).toBe(0);
   });
 });
+
+describe('reconciler isolation', () => {
+  it('times out an adapter that hangs, and a hanging adapter never delays another rollout', async () => {
+    const healthy = fakeAdapter();
+    const hanging: TrafficAdapter = {
+      type: 'hanging',
+      apply: () => new Promise(() => undefined), // never settles, ignores the abort signal
+      read: () => new Promise(() => undefined),
+      health: async () => ({ ok: false }),
+      close: async () => undefined,
+    };
+    running = await startTestDaemon({ applyTimeoutMs: 150, applyAttemptsMax: 1 }, (rollout) => (rollout.id === 'stuck' ? hanging : healthy.adapter));
+    const { daemon, headers } = running;
+    for (const id of ['stuck', 'fine']) {
+      await fetch(`${daemon.url}/v1/rollouts`, { method: 'POST', headers, body: SPEC.replace('"r1"', `"${id}"`) });
+    }
+    await eventually('the healthy rollout applied', () => ([...daemon.log.read('fine')].some((e) => e.type === 'weight.applied') ? true : undefined));
+    const failed = await eventually('the hanging apply timed out', () => [...daemon.log.read('stuck')].find((e) => e.type === 'weight.applyFailed'));
+    expect(failed.data).toMatchObject({ generation: 1, code: 'SLUICE_E_ADAPTER_APPLY' });
+    expect(JSON.stringify(failed.data)).toMatch(/timed out after 150 ms/);
+  });
+});
