@@ -34,5 +34,5 @@ describe('sluice demo', () => {
     } finally {
       log.close();
     }
-  });
+  }, 180_000);
 });

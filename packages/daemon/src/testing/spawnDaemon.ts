@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 const RUN = fileURLToPath(new URL('../cli/run.ts', import.meta.url));
 /** How long a spawned daemon may take to print its address. */
-export const DAEMON_START_TIMEOUT_MS = 30_000;
+export const DAEMON_START_TIMEOUT_MS = 60_000;
 
 export interface SpawnedDaemon {
   child: ChildProcess;
