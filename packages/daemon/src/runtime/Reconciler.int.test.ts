@@ -71,6 +71,9 @@ describe('reconciler', () => {
     fake.control.served = { weightPercent: 55, generation: 1 }; // someone edited the proxy by hand
     await eventually('re-applied', () => (fake.control.served.weightPercent === 10 ? true : undefined));
     expect(events().filter((e) => e.type === 'weight.applied')).toHaveLength(2);
+    const drift = events().find((e) => e.type === 'weight.applyFailed');
+    expect(drift?.data).toMatchObject({ code: 'SLUICE_E_WEIGHT_DRIFT', weightPercent: 10 });
+    expect(JSON.stringify(drift?.data)).toMatch(/read back 55%/);
   });
 
   it('keeps retrying a rollback past the attempt limit until it is applied', async () => {

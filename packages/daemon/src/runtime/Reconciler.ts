@@ -38,7 +38,8 @@ interface ReconcileState {
  * Drives each rollout's adapter until the weight in force is the desired one: desired weight → `adapter.apply` (async,
  * bounded by applyTimeoutMs) → `weight.applied` on success, `weight.applyFailed` on failure, retried with backoff.
  * Each rollout has at most one adapter call in flight; a slow adapter only delays its own rollout. Periodic read-back
- * detects drift (someone changed the proxy by hand) and re-applies. A rollback is retried until it is applied, and
+ * detects drift (someone changed the proxy by hand), records it as `weight.applyFailed` (code SLUICE_E_WEIGHT_DRIFT)
+ * and re-applies. A rollback is retried until it is applied, and
  * alerts (error log, metric, and the `weight.applyFailed` notification) while it is not.
  */
 export class Reconciler {
@@ -167,6 +168,18 @@ export class Reconciler {
           { rolloutId: entry.id, expectedWeightPercent: expected.weightPercent, actualWeightPercent: actual.weightPercent, actualGeneration: actual.generation, generation: expected.generation },
           'drift: the traffic layer serves another weight than the one applied (changed by hand?); re-applying',
         );
+        // In the log too (the machine records it and changes nothing), and to the `weight.applyFailed` webhooks: the
+        // weight in force was not the verified one until the re-apply that follows appends a new `weight.applied`.
+        this.#ingest(entry, {
+          type: 'weight.applyFailed',
+          at: this.#options.now(),
+          data: {
+            generation: expected.generation,
+            weightPercent: expected.weightPercent,
+            error: `drift: read back ${actual.weightPercent}% (generation ${actual.generation}) instead of ${expected.weightPercent}% (generation ${expected.generation}); re-applying`,
+            code: 'SLUICE_E_WEIGHT_DRIFT',
+          },
+        });
       }
     } catch (error) {
       this.#logger.warn({ rolloutId: entry.id, err: error }, 'read-back failed; will try again at the next interval');
