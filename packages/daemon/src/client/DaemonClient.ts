@@ -83,7 +83,8 @@ export class DaemonClient {
       return next;
     } catch (error) {
       if (controller.signal.aborted) return next;
-      throw error;
+      if (error instanceof DaemonError) throw error;
+      throw new DaemonError('SLUICE_E_DAEMON_UNREACHABLE', `lost the event stream from the daemon at ${new URL(this.url).host} after position ${next - 1}: ${(error as Error).message} — is it still running?`, { cause: error });
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
