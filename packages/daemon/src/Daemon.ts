@@ -7,6 +7,7 @@ import { createAdapter } from '@sluice/adapters';
 import type { Logger } from 'pino';
 import { assertListenAllowed, formatListenAddress, parseListenAddress } from './config/listenAddress.js';
 import type { DaemonConfig } from './config/daemonConfig.js';
+import { DaemonError } from './errors.js';
 import { createApiServer } from './http/apiServer.js';
 import { BearerAuth } from './http/auth.js';
 import { apiRoutes } from './http/routes.js';
@@ -183,7 +184,16 @@ export class Daemon {
     const daemon = new Daemon(options);
     try {
       await new Promise<void>((resolve, reject) => {
-        daemon.#server.once('error', reject);
+        daemon.#server.once('error', (error: NodeJS.ErrnoException) =>
+          reject(
+            new DaemonError(
+              'SLUICE_E_CONFIG_INVALID',
+              `cannot listen on ${options.config.listen}: ${error.code ?? error.message}` +
+                (error.code === 'EADDRINUSE' ? ' — another daemon may be running there; stop it or pass another --listen' : ''),
+              { cause: error },
+            ),
+          ),
+        );
         daemon.#server.listen(address.port, address.host, () => resolve());
       });
       daemon.#recovery = recover(
