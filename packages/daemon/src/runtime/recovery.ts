@@ -64,11 +64,14 @@ export function recover(
       if (!replayRow(sink, row)) logger.error({ rolloutId: row.rolloutId, windowStartAt: row.windowStartAt, count: row.count }, 'journal row could not be replayed');
     }
   }
+  // One transaction for all of it: a commit per rollout would cost a thousand fsyncs at start-up.
+  const logged: { rolloutId: string; windowStartAt: number }[] = [];
   for (const [rolloutId, last] of lastWindowStartAt) {
     const entry = runtime.get(rolloutId);
-    if (entry?.session.view.terminal) journal.discardRollout(rolloutId);
-    else if (Number.isFinite(last)) journal.discardThrough(rolloutId, last);
+    if (entry?.session.view.terminal) logged.push({ rolloutId, windowStartAt: Number.MAX_SAFE_INTEGER });
+    else if (Number.isFinite(last)) logged.push({ rolloutId, windowStartAt: last });
   }
+  journal.discardWindows(logged);
   logger.info({ ...report }, 'recovery finished');
   return report;
 }
