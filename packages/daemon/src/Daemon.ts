@@ -73,6 +73,8 @@ export class Daemon {
   readonly #server: Server;
   readonly #logger: Logger;
   #ready = false;
+  /** Rollouts whose end has been handled (recorder dropped, sources stopped). */
+  readonly #ended = new Set<string>();
   #recovery: RecoveryReport | undefined;
 
   private constructor(options: DaemonOptions) {
@@ -278,15 +280,14 @@ export class Daemon {
     this.#reactions.onCommitted(entry, events);
     if (events.some((e) => e.type === 'rollout.created')) this.#activate(entry);
     if (events.some((e) => e.type === 'weight.desired')) this.#reconciler.step(entry);
-    if (entry.session.view.terminal) {
+    if (entry.session.view.terminal && !this.#ended.has(entry.id)) {
+      // Once per rollout: later events (the final weight.applied) must not cost another journal commit.
+      this.#ended.add(entry.id);
       this.recorder.drop(entry.id);
       this.#journal.discardRollout(entry.id);
       this.#prober.stop(entry.id);
       this.#poller.stop(entry.id);
       void this.#accessLogs.stop(entry.id);
-      // Once the final weight is verified nothing drives this adapter again: release its files and sockets.
-      const view = entry.session.view;
-      if (view.appliedGeneration === view.desiredGeneration) void this.#reconciler.release(entry.id);
     }
   }
 }
