@@ -18,7 +18,7 @@ import { ApprovalChecker } from './notify/approvalChecker.js';
 import { WebhookNotifier } from './notify/webhookNotifier.js';
 import { EventReactions } from './runtime/eventReactions.js';
 import { HealthProber } from './sources/healthProber.js';
-import { PrometheusPoller } from './sources/prometheusPoller.js';
+import { PrometheusPoller, SkippedWindow } from './sources/prometheusPoller.js';
 import { prometheusSourceOf } from './sources/prometheusSource.js';
 import { AccessLogSources } from './sources/accessLogSource.js';
 import { logDecisions } from './runtime/decisionLog.js';
@@ -105,6 +105,7 @@ export class Daemon {
       acceptsSamples: (rolloutId) => runtime.get(rolloutId)?.session.view.terminal === false,
       onCommitted: (stats) => {
         metrics.countSamples(stats.samples, stats.rejected);
+        for (let i = 0; i < stats.batches; i++) metrics.countBatch(i < stats.batchesRefused ? 'rejected' : 'accepted');
       },
       onJournalFailure: (error) => {
         logger.fatal({ err: error }, 'ingest journal write failed; stopping (fail-stop) so that no unacknowledged sample is judged');
@@ -119,7 +120,7 @@ export class Daemon {
         metrics: {
           applyFinished: (rolloutId, ok, durationMs) => metrics.observeApply(runtime.get(rolloutId)?.spec.adapter.type ?? 'unknown', ok ? 'applied' : 'failed', durationMs / 1000),
           driftDetected: (rolloutId) => logger.warn({ rolloutId }, 'drift detected'),
-          rollbackUnapplied: () => undefined,
+          rollbackUnapplied: (rolloutId, unapplied) => metrics.setRollbackUnapplied(rolloutId, unapplied),
         },
       },
       logger,
@@ -131,6 +132,7 @@ export class Daemon {
     );
     this.#prober = new HealthProber({
       onResult: (rolloutId, data, at) => {
+        metrics.countHealthProbe(data.ok);
         if (runtime.get(rolloutId)?.session.view.terminal !== false) return;
         try {
           runtime.ingest(rolloutId, { type: 'health.checked', at, data });
@@ -146,6 +148,7 @@ export class Daemon {
     // Windows pulled from Prometheus are already durable there: they are appended as they arrive, not journaled.
     this.#poller = new PrometheusPoller({
       onWindow: (rolloutId, data, at) => {
+        metrics.countPulledWindow('ok');
         if (runtime.get(rolloutId)?.session.view.terminal !== false) return;
         try {
           runtime.ingest(rolloutId, { type: 'samples.window', at, data });
@@ -153,7 +156,11 @@ export class Daemon {
           logger.error({ rolloutId, err: error }, 'cannot record the window pulled from Prometheus');
         }
       },
-      onError: (rolloutId, error, window) => logger.warn({ rolloutId, err: error, windowStartAt: window.windowStartAt }, 'Prometheus window not read; it counts as no data'),
+      onError: (rolloutId, error, window) => {
+        const skippedWindow = error instanceof SkippedWindow;
+        metrics.countPulledWindow(skippedWindow ? 'skipped' : 'error', (error as { code?: string }).code);
+        logger.warn({ rolloutId, err: error, windowStartAt: window.windowStartAt }, 'Prometheus window not read; it counts as no data');
+      },
     });
     runtime.onCommitted((entry, events) => this.#onCommitted(entry, events));
     const service = new RolloutService({

@@ -33,7 +33,7 @@ export interface IngestGuards {
   closedBeforeAt(): number;
   /** Whether the rollout still takes samples (exists and is not terminal). */
   acceptsSamples(rolloutId: string): boolean;
-  onCommitted?(stats: { batches: number; samples: number; rejected: number; commitMs: number }): void;
+  onCommitted?(stats: { batches: number; batchesRefused: number; samples: number; rejected: number; commitMs: number }): void;
   /** The journal could not be written after samples were recorded in memory: the daemon must stop (fail-stop). */
   onJournalFailure(error: unknown): void;
 }
@@ -153,7 +153,8 @@ export class IngestPipeline {
       this.#guards.onJournalFailure(error);
       throw error;
     }
-    this.#guards.onCommitted?.({ batches: items.length, samples: sampleCount, rejected: rejectedCount, commitMs: performance.now() - started });
+    const batchesRefused = results.filter((r) => r.accepted === 0 && r.rejected.length > 0).length;
+    this.#guards.onCommitted?.({ batches: items.length, batchesRefused, samples: sampleCount, rejected: rejectedCount, commitMs: performance.now() - started });
     return results;
   }
 }

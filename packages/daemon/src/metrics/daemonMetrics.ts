@@ -65,6 +65,8 @@ export interface DaemonMetrics {
   countHealthProbe(ok: boolean): void;
   /** One window of the Prometheus source; `code` is the error's stable code for `error`. */
   countPulledWindow(result: PulledWindowResult, code?: string): void;
+  /** 1 while a rollback's weight could not be applied (the canary still gets traffic), 0 once it is. */
+  setRollbackUnapplied(rolloutId: string, unapplied: boolean): void;
   render(): Promise<string>;
 }
 
@@ -91,6 +93,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   const webhooks = new Counter({ name: `${prefix}webhook_deliveries_total`, help: 'Notification webhook deliveries, by final result', labelNames: ['result'], registers });
   const probes = new Counter({ name: `${prefix}health_probes_total`, help: 'Health probes of the prober, by result', labelNames: ['result'], registers });
   const pulled = new Counter({ name: `${prefix}prometheus_windows_total`, help: 'Windows queried from Prometheus, by result and error code', labelNames: ['result', 'code'], registers });
+  const rollbackUnapplied = new Gauge({ name: `${prefix}rollback_unapplied`, help: 'A rollback whose weight the adapter has not applied yet: 1 while it keeps failing (alert on it)', labelNames: ['rollout'], registers });
   const skipped = new Counter({ name: `${prefix}metrics_rollouts_skipped_total`, help: 'Per-rollout updates skipped because rolloutsMax rollouts already have series', registers });
 
   // Zero-initialise the label sets that always exist, so dashboards see 0 rather than no series.
@@ -148,6 +151,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
       for (const p of series.phases) phase.remove({ rollout: rolloutId, phase: p });
       desired.remove({ rollout: rolloutId });
       verified.remove({ rollout: rolloutId });
+      rollbackUnapplied.remove({ rollout: rolloutId });
       removeGates(rolloutId, series);
       rollouts.delete(rolloutId);
     },
@@ -171,6 +175,10 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
       // Codes are a fixed set (errors.ts), so the label stays bounded; anything else is "other".
       const label = result === 'error' ? (code !== undefined && /^SLUICE_E_[A-Z_]+$/.test(code) ? code : 'other') : '';
       pulled.inc({ result, code: label });
+    },
+    setRollbackUnapplied(rolloutId, unapplied) {
+      if (!seriesOf(rolloutId)) return;
+      rollbackUnapplied.set({ rollout: rolloutId }, unapplied ? 1 : 0);
     },
     render() {
       return registry.metrics();
