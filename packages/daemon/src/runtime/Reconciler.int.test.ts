@@ -85,8 +85,10 @@ describe('reconciler', () => {
     const failuresAtZero = () => events().filter((e) => e.type === 'weight.applyFailed' && e.data.weightPercent === 0).length;
     await eventually('more failed attempts than applyAttemptsMax', () => (failuresAtZero() >= 3 ? true : undefined));
     expect(daemon.runtime.get('r1')?.session.view.phase).toBe('rollingBack');
+    expect(await daemon.metrics.render()).toMatch(/sluice_rollback_unapplied\{rollout="r1"\} 1/);
     fake.control.failZero = false;
     await eventually('rolled back', () => (daemon.runtime.get('r1')?.session.view.phase === 'rolledBack' ? true : undefined));
+    expect(await daemon.metrics.render()).toMatch(/sluice_rollback_unapplied\{rollout="r1"\} 0/);
     expect(fake.control.served.weightPercent).toBe(0);
   });
 });

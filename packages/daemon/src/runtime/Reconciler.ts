@@ -130,6 +130,7 @@ export class Reconciler {
       this.#options.metrics?.applyFinished(entry.id, true, performance.now() - started);
       state.attempts = 0;
       state.reapply = false;
+      if (state.alerting) this.#setAlerting(entry, state, false);
       state.lastReadBackAt = this.#options.now();
       this.#logger.info({ rolloutId: entry.id, weightPercent: result.weightPercent, generation: result.generation }, 'weight applied and verified');
       this.#ingest(entry, { type: 'weight.applied', at: this.#options.now(), data: { generation: desired.generation, weightPercent: desired.weightPercent } });
