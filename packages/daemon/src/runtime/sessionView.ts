@@ -24,7 +24,3 @@ export function weightsOf(view: View): RolloutWeights {
     rollingBack: view.phase === 'rollingBack' || view.phase === 'rolledBack' || view.phase === 'aborted',
   };
 }
-
-export function isTerminal(view: View): boolean {
-  return view.terminal;
-}
