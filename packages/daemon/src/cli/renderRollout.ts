@@ -54,6 +54,11 @@ export function rolloutBlock(rollout: Json, now: number): string {
   ];
   if (s.verdicts.length === 0) lines.push('gates     (no verdict yet)');
   for (const v of s.verdicts) lines.push(`gate      ${pad(v.gate, 18)} ${pad(v.verdict, 13)} ${v.summary}`);
+  const state = (rollout.state ?? {}) as Json;
+  const rollback = state.rollback as { reason?: string; gate?: string; evidence?: { summary?: string } } | null | undefined;
+  if (rollback) lines.push(`rollback  ${rollback.reason ?? '?'}${rollback.gate ? ` (${rollback.gate})` : ''}: ${rollback.evidence?.summary ?? ''}`);
+  const held = state.holdReason as { gate?: string; evidence?: { summary?: string } } | null | undefined;
+  if (held) lines.push(`held      ${held.gate ?? ''}: ${held.evidence?.summary ?? ''} — resume, promote, rollback or abort`);
   return `${lines.join('\n')}\n`;
 }
 
