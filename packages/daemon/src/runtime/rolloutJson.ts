@@ -16,6 +16,8 @@ export function rolloutJson(entry: RolloutEntry): Record<string, unknown> {
     candidate: spec.candidate,
     adapter: spec.adapter.type,
     windowMs: spec.window,
+    /** Events in the rollout's log: the position to stream from for what comes next. */
+    nextPosition: entry.session.nextPosition,
     stages: spec.stages.map((s) => ({ name: s.name, weightPercent: s.weightPercent, durationMinMs: s.durationMin, durationMaxMs: s.durationMax, onFail: s.onFail })),
     state: view,
   };

@@ -29,7 +29,9 @@ export function registerWatch(program: Command, io: CliIo): void {
       try {
         let pending: Promise<void> | undefined;
         if (!summarise(rollout).terminal) {
-          await client.followEvents(id, 0, (event) => {
+          // Only what happens from now on matters here; the history is already summarised in the first draw.
+          const from = typeof rollout.nextPosition === 'number' ? rollout.nextPosition : 0;
+          await client.followEvents(id, from, (event) => {
             // Redraw at most once per burst of events: the state is fetched again after each burst.
             if (event.type === 'tick' || pending) return false;
             pending = client.getRollout(id).then(({ body }) => {
