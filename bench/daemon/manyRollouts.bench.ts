@@ -111,7 +111,7 @@ export default defineSuite({
       runs: 1,
       warmup: false,
       measure: measured((r) => r.closeToDecisionMsP99),
-      note: `From a window's end + the ${GRACE_MS} ms grace (when it may close) to the \`at\` of the tick that appended it with its verdicts; bounded below by the tick period (${TICK_MS} ms).`,
+      note: `From a window's end + the ${GRACE_MS} ms grace (when it may close) to the \`at\` of the tick that appended it with its verdicts (the scheduler wakes at that moment, besides its ${TICK_MS} ms period).`,
     },
     { name: 'daemon CPU under that load', unit: 'cores', runs: 1, warmup: false, measure: measured((r) => r.cpuCores), note: 'user + system CPU of the daemon process / wall time.' },
     { name: 'daemon resident memory', unit: 'MB RSS', runs: 1, warmup: false, measure: measured((r) => r.rssMb), note: 'VmRSS of the daemon process at the end of the run.' },

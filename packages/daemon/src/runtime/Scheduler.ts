@@ -19,9 +19,9 @@ export interface SchedulerOptions {
 }
 
 /**
- * Drives every rollout on one timer: each tick commits pending sample batches, closes due windows, feeds them and a
- * tick to every active rollout in one durable commit (so durations and timeouts advance even without traffic), then
- * steps the reconciler. All of it is synchronous and bounded by the number of rollouts; adapter calls and sources are
+ * Drives every rollout on one timer (every tickMs, and at each moment a window becomes closable): each tick commits
+ * pending sample batches, closes due windows, feeds them and a tick to every active rollout in one durable commit (so
+ * durations and timeouts advance even without traffic), then steps the reconciler. All of it is synchronous and bounded by the number of rollouts; adapter calls and sources are
  * asynchronous and bounded by their own timeouts, so a slow adapter never delays another rollout's judgment.
  */
 export class Scheduler {
@@ -33,6 +33,7 @@ export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
+  #running = false;
   #closedBeforeAt = 0;
 
   constructor(
@@ -58,13 +59,37 @@ export class Scheduler {
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => this.tick(), this.#options.tickMs);
+    if (this.#running) return;
+    this.#running = true;
+    this.#scheduleNext();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#running = false;
+    clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /**
+   * The next round runs after `tickMs`, or earlier at the moment the next window becomes closable (its end plus the
+   * grace period): windows are aligned to multiples of their length, so that moment is known, and closing right then
+   * takes the tick period out of the window-close-to-decision latency.
+   */
+  #scheduleNext(): void {
+    if (!this.#running) return;
+    const now = this.#options.now();
+    let next = now + this.#options.tickMs;
+    const lengths = new Set<number>();
+    for (const entry of this.#runtime.entries()) if (!entry.session.view.terminal) lengths.add(entry.spec.window);
+    const grace = this.#options.windowGraceMs;
+    for (const windowMs of lengths) {
+      const closable = (Math.floor((now - grace) / windowMs) + 1) * windowMs + grace + 1;
+      if (closable < next) next = closable;
+    }
+    this.#timer = setTimeout(() => {
+      this.tick();
+      this.#scheduleNext();
+    }, Math.max(0, next - now));
   }
 
   /**
