@@ -1,3 +1,4 @@
+import { ROLLOUT_PHASES } from '@sluice/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -16,19 +17,8 @@ export type WebhookDeliveryResult = 'delivered' | 'failed' | 'dropped';
 /** Outcome of one pulled Prometheus window: recorded, failed (the error's code), or skipped (previous still running). */
 export type PulledWindowResult = 'ok' | 'error' | 'skipped';
 
-/** The rollout machine's phases (core's ROLLOUT_PHASES); a phase not listed here still works and is tracked. */
-export const KNOWN_PHASES = [
-  'pending',
-  'progressing',
-  'awaitingApproval',
-  'paused',
-  'holding',
-  'completing',
-  'rollingBack',
-  'rolledBack',
-  'completed',
-  'aborted',
-] as const;
+/** The rollout machine's phases, from core: a phase series exists for each, so a dashboard sees 0 before 1. */
+export const KNOWN_PHASES = ROLLOUT_PHASES;
 const VERDICTS: readonly GateVerdictLabel[] = ['pass', 'fail', 'inconclusive'];
 
 /** Seconds: from 1 ms (in-process router) to 30 s (a Kubernetes apply waiting for rollout). */
