@@ -2,7 +2,8 @@
 export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError, EventInvalidError, RolloutNotFoundError, RolloutExistsError, isSluiceError } from './errors.js';
 export type { SluiceErrorCode, ValidationIssue } from './errors.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
-export { parseSpecText, validateSpec, gateNameOf, formatPath } from './spec/parseSpec.js';
+export { parseSpecText, validateSpec, gateNameOf } from './spec/parseSpec.js';
+export { formatPath, issuesFromZod } from './spec/validationIssues.js';
 export { rolloutSpecSchema, ADAPTER_TYPES, NOTIFICATION_EVENTS } from './spec/specSchema.js';
 export { gateSchema, GATE_KINDS } from './spec/gateSchema.js';
 export { DEFAULT_STAGES } from './spec/defaultStages.js';

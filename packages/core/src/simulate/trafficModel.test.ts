@@ -31,6 +31,8 @@ describe('parseTrafficModel', () => {
     const paths = error.issues.map((i) => i.path);
     expect(paths).toContain('canary.errorRate');
     expect(paths).toContain('changes[0].arm');
+    // Each issue shows what was given, as spec issues do, so the user sees the bad value beside the rule.
+    expect(error.issues.find((i) => i.path === 'canary.errorRate')?.message).toMatch(/\(got 2\)$/);
     expect(error.message).toMatch(/^model\.json: /);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SpecValidationError, type ValidationIssue } from '../errors.js';
+import { SpecValidationError } from '../errors.js';
+import { issuesFromZod } from '../spec/validationIssues.js';
 
 /**
  * The traffic model of `sluice simulate` — a contract other tools produce (docs/simulate.md). Rates are fractions
@@ -62,19 +63,6 @@ export function parseTrafficModel(input: unknown, source?: string): TrafficModel
     const changes = [...parsed.data.changes].sort((a, b) => a.atMs - b.atMs);
     return { ...parsed.data, changes };
   }
-  const issues: ValidationIssue[] = parsed.error.issues.map((issue) => ({
-    path: issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join(''),
-    message: issue.message,
-    value: valueAt(input, issue.path),
-  }));
+  const issues = issuesFromZod(parsed.error.issues, input);
   throw new SpecValidationError(issues, source ?? 'traffic model', 'SLUICE_E_TRAFFIC_MODEL_INVALID');
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value: unknown = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }

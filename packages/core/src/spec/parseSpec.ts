@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import type { z } from 'zod';
 import { SluiceError, SpecValidationError, type ValidationIssue } from '../errors.js';
 import { DEFAULT_STAGES } from './defaultStages.js';
+import { formatPath, valueAtPath } from './validationIssues.js';
 import { rolloutSpecSchema, stageSchema, type RolloutSpec, type StageSpec } from './specSchema.js';
 
 /** Parses a spec from YAML or JSON text (JSON is YAML) and validates it. `source` names the file in messages. */
@@ -28,7 +29,7 @@ export function validateSpec(input: unknown, source?: string, lineOfPath?: (path
   const issues: ValidationIssue[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      issues.push(toIssue(issue.path, describeIssue(issue, input), valueAt(input, issue.path), lineOfPath));
+      issues.push(toIssue(issue.path, describeIssue(issue, input), valueAtPath(input, issue.path), lineOfPath));
     }
     throw new SpecValidationError(issues, source);
   }
@@ -79,7 +80,7 @@ function withDurationMax(stage: z.output<typeof stageSchema>): StageSpec {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const value = valueAt(input, issue.path);
+  const value = valueAtPath(input, issue.path);
   const last = issue.path.at(-1);
   if (issue.code === 'invalid_union' && (last === 'kind' || last === 'mode' || last === 'action')) {
     const what = last === 'kind' ? 'gate kind' : String(last);
@@ -99,25 +100,6 @@ function toIssue(path: PropertyKey[], message: string, value: unknown, lineOfPat
   const line = lineOfPath?.(path);
   if (line !== undefined) issue.line = line;
   return issue;
-}
-
-/** Formats a path as users write it: `stages[2].weightPercent`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let node: unknown = input;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
 }
 
 function lineOf(doc: Document, lineCounter: LineCounter, path: PropertyKey[]): number | undefined {

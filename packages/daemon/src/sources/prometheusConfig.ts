@@ -1,4 +1,4 @@
-import { formatPath, parseDurationMs, SpecValidationError, type ValidationIssue } from '@sluice/core';
+import { issuesFromZod, parseDurationMs, SpecValidationError } from '@sluice/core';
 import { z } from 'zod';
 
 /**
@@ -107,12 +107,7 @@ export type PrometheusQueryName = keyof PrometheusSourceConfig['queries'];
 export function parsePrometheusSourceConfig(input: unknown, source?: string): PrometheusSourceConfig {
   const parsed = prometheusSourceSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues: ValidationIssue[] = parsed.error.issues.map((issue) => {
-    const path = ['sources', 'prometheus', ...issue.path];
-    const value = valueAt(input, issue.path);
-    const shown = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;
-    return { path: formatPath(path), message: `${issue.message} (${shown})`, value };
-  });
+  const issues = issuesFromZod(parsed.error.issues, input, ['sources', 'prometheus']);
   throw new SpecValidationError(issues, source);
 }
 
@@ -132,13 +127,4 @@ export function variantSelector(config: PrometheusSourceConfig, variant: 'baseli
 /** Fills a template's placeholders. `windowMs` becomes a millisecond range (`5000ms`), which PromQL accepts exactly. */
 export function renderQuery(template: string, selector: string, windowMs: number): string {
   return template.replaceAll('$selector', selector).replaceAll('$window', `${Math.round(windowMs)}ms`);
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let node: unknown = input;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
 }
