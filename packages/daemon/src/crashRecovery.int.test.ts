@@ -5,6 +5,7 @@ import { EventLog, verifyLog, type AnyStoredEvent } from '@sluice/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonClient } from './client/DaemonClient.js';
 import { spawnDaemon, type SpawnedDaemon } from './testing/spawnDaemon.js';
+import { eventually } from './testing/startTestDaemon.js';
 
 /**
  * Crash recovery, on the real daemon process: acknowledged samples survive a SIGKILL (they are in the ingest journal
@@ -35,15 +36,7 @@ function batch(errorsEvery: number, at?: number): string {
   return lines.join('\n');
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS_MAX;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => eventually(what, probe, WAIT_MS_MAX);
 
 async function allEvents(client: DaemonClient, id: string): Promise<AnyStoredEvent[]> {
   const events: AnyStoredEvent[] = [];

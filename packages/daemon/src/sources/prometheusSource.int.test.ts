@@ -1,24 +1,17 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { decodeLatencyHistogram, latencyQuantileMs, type SampleWindowData } from '@sluice/core';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDaemonMetrics } from '../metrics/daemonMetrics.js';
+import { startLoopbackServer, startPrivatePrometheus, type PrivatePrometheus } from '../testing/privatePrometheus.js';
+import { eventually } from '../testing/startTestDaemon.js';
 import { queryInstant } from './prometheusClient.js';
 import { PrometheusNoDataError, PrometheusQueryError } from './prometheusErrors.js';
 import { PrometheusPoller } from './prometheusPoller.js';
 import { createPrometheusSource } from './prometheusSource.js';
 
 /**
- * Runs a private Prometheus (Debian's package, installed by scripts/ensure-prometheus.sh when missing) with a
- * temporary config and TSDB on a loopback port, scraping a test exporter every second, and reads windows through the
- * Prometheus source. Every wait is bounded; afterAll stops everything also when a test failed.
+ * Runs a private Prometheus (testing/privatePrometheus.ts) scraping a test exporter every second, and reads windows
+ * through the Prometheus source. Every wait is bounded; afterAll stops everything also when a test failed.
  */
-const REPO = resolve(import.meta.dirname, '../../../..');
 
 // Synthetic traffic, per second: baseline 100 requests, 1 error, all ≤ 100 ms; canary 20 requests, 4 errors,
 // half ≤ 100 ms and half in (250 ms, 500 ms].
@@ -41,107 +34,34 @@ function exposition(elapsedSeconds: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-/** Polls `attempt` every `everyMs` until it returns a value, at most `timeoutMs`. */
-async function until<T>(what: string, timeoutMs: number, everyMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
 describe('Prometheus source against a real Prometheus', () => {
-  let dir: string;
-  let exporter: Server;
-  let metricsServer: Server;
-  let prometheus: ChildProcess | undefined;
-  let prometheusLog = '';
+  let exporter: Awaited<ReturnType<typeof startLoopbackServer>> | undefined;
+  let metricsServer: Awaited<ReturnType<typeof startLoopbackServer>> | undefined;
+  let prometheus: PrivatePrometheus | undefined;
   let url: string;
 
   beforeAll(async () => {
-    const bin = execFileSync('sh', [join(REPO, 'scripts/ensure-prometheus.sh')], { encoding: 'utf8', timeout: 280_000 }).trim();
-    dir = mkdtempSync(join(tmpdir(), 'sluice-prometheus-'));
     const startedAt = Date.now();
-    exporter = createHttpServer((_req, res) => {
+    exporter = await startLoopbackServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition((Date.now() - startedAt) / 1000));
     });
-    await new Promise<void>((done) => exporter.listen(0, '127.0.0.1', done));
-    const exporterPort = (exporter.address() as AddressInfo).port;
     // The daemon's own /metrics exposition, scraped too, to show a real Prometheus accepts it.
     const metrics = createDaemonMetrics();
     metrics.setRolloutPhase('r1', 'progressing');
     metrics.setWeights('r1', { desiredPercent: 12.5, verifiedPercent: 12.5 });
     metrics.setGateVerdict('r1', 'canary', 'errors', 'pass');
     metrics.observeApply('nginx', 'applied', 0.02);
-    metricsServer = createHttpServer((_req, res) => {
+    metricsServer = await startLoopbackServer((_req, res) => {
       void metrics.render().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
     });
-    await new Promise<void>((done) => metricsServer.listen(0, '127.0.0.1', done));
-    const metricsPort = (metricsServer.address() as AddressInfo).port;
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        '  scrape_timeout: 900ms',
-        'scrape_configs:',
-        '  - job_name: shop',
-        '    static_configs:',
-        `      - targets: ['127.0.0.1:${exporterPort}']`,
-        '  - job_name: sluice',
-        '    static_configs:',
-        `      - targets: ['127.0.0.1:${metricsPort}']`,
-        '',
-      ].join('\n'),
-    );
-    prometheus = spawn(
-      bin,
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    prometheus.stderr?.on('data', (chunk: Buffer) => (prometheusLog = (prometheusLog + chunk.toString()).slice(-4_000)));
-    await until(`Prometheus ready on ${url} (log: ${prometheusLog})`, 30_000, 200, async () => {
-      const response = await request(`${url}/-/ready`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
-      await response.body.dump();
-      return response.statusCode === 200 ? true : undefined;
-    });
+    prometheus = await startPrivatePrometheus({ shop: exporter.target, sluice: metricsServer.target });
+    url = prometheus.url;
   }, 300_000);
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((done) => prometheus!.once('exit', done));
-      prometheus.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!stopped) prometheus.kill('SIGKILL');
-    }
-    if (exporter) {
-      exporter.closeAllConnections();
-      await new Promise<void>((done) => exporter.close(() => done()));
-    }
-    if (metricsServer) {
-      metricsServer.closeAllConnections();
-      await new Promise<void>((done) => metricsServer.close(() => done()));
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await prometheus?.stop();
+    await exporter?.close();
+    await metricsServer?.close();
   }, 30_000);
 
   it('reads window counts, errors and the latency histogram of both variants', async () => {
@@ -151,14 +71,19 @@ describe('Prometheus source against a real Prometheus', () => {
       const end = Math.floor(Date.now() / 1000) * 1000 - 1_000;
       return [end - 5_000, end];
     };
-    await until('7 s of scrapes', 40_000, 500, async () => {
-      const answer = await source.queryWindow(...windowOf()).catch((e: unknown) => {
-        if (e instanceof PrometheusNoDataError) return undefined;
-        throw e;
-      });
-      return answer;
-    });
-    await sleep(7_000);
+    await eventually(
+      'the first scraped data',
+      () =>
+        source.queryWindow(...windowOf()).catch((e: unknown) => {
+          if (e instanceof PrometheusNoDataError) return undefined;
+          throw e;
+        }),
+      40_000,
+    );
+    // Real time has to pass for the scrapes to exist: wait until a whole window lies after the first data (plus a
+    // scrape interval), so increase() sees the window from edge to edge.
+    const firstDataAt = Date.now();
+    await eventually('a window wholly after the first scrape', () => (windowOf()[0] >= firstDataAt + 1_000 ? true : undefined), 20_000);
     const window: SampleWindowData = await source.queryWindow(...windowOf());
 
     // increase() extrapolates to the window edges: allow 20%.
@@ -189,7 +114,7 @@ describe('Prometheus source against a real Prometheus', () => {
     const poller = new PrometheusPoller({ onWindow: (_id, data) => windows.push(data), onError: (_id, error) => errors.push(error) });
     try {
       poller.start('r1', { source, windowMs: 3_000 });
-      await until('two polled windows', 20_000, 100, async () => (windows.length >= 2 ? true : undefined));
+      await eventually('two polled windows', () => (windows.length >= 2 ? true : undefined), 20_000);
     } finally {
       await poller.close();
     }
@@ -206,7 +131,7 @@ describe('Prometheus source against a real Prometheus', () => {
   it("scrapes the daemon's /metrics exposition without errors", async () => {
     const client = { url, timeoutMs: 5_000 };
     const at = () => Date.now() / 1000;
-    await until('the sluice job scraped', 20_000, 250, async () => {
+    await eventually('the sluice job scraped', async () => {
       const up = await queryInstant(client, 'test', 'up{job="sluice"}', at());
       return up[0]?.value === 1 ? true : undefined;
     });
