@@ -23,6 +23,8 @@ export type DaemonErrorCode =
   | 'SLUICE_E_DAEMON_UNREACHABLE'
   | 'SLUICE_E_DAEMON_RESPONSE'
   | 'SLUICE_E_INTERNAL'
+  // CLI: a flag's value is not valid (e.g. `sluice audit --at`)
+  | 'SLUICE_E_ARGUMENT_INVALID'
   // pull sources and notifications (sources/, notify/)
   | 'SLUICE_E_PROMETHEUS_TOKEN_MISSING'
   | 'SLUICE_E_PROMETHEUS_UNREACHABLE'
@@ -88,6 +90,7 @@ export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   SLUICE_E_DAEMON_UNREACHABLE: 502,
   SLUICE_E_DAEMON_RESPONSE: 502,
   SLUICE_E_INTERNAL: 500,
+  SLUICE_E_ARGUMENT_INVALID: 400,
   SLUICE_E_PROMETHEUS_TOKEN_MISSING: 500,
   SLUICE_E_PROMETHEUS_UNREACHABLE: 502,
   SLUICE_E_PROMETHEUS_QUERY: 502,

@@ -1,3 +1,4 @@
+import type { RolloutSpec, RolloutView } from '@sluice/core';
 import type { RolloutEntry } from './RolloutRuntime.js';
 
 /**
@@ -6,18 +7,22 @@ import type { RolloutEntry } from './RolloutRuntime.js';
  * with its evidence). docs/api.md documents it.
  */
 export function rolloutJson(entry: RolloutEntry): Record<string, unknown> {
-  const { spec } = entry;
+  return rolloutJsonOf(entry.spec, entry.session.view, entry.session.nextPosition);
+}
+
+/** The same shape from a spec and a view (`sluice status --db` and `sluice audit --at` fold the log themselves). */
+export function rolloutJsonOf(spec: RolloutSpec, rolloutView: RolloutView, nextPosition: number): Record<string, unknown> {
   // The spec is summarised above; the state is the view without it.
-  const { spec: _spec, ...view } = entry.session.view;
+  const { spec: _spec, ...view } = rolloutView;
   return {
-    id: entry.id,
+    id: spec.id,
     service: spec.service,
     baseline: spec.baseline,
     candidate: spec.candidate,
     adapter: spec.adapter.type,
     windowMs: spec.window,
     /** Events in the rollout's log: the position to stream from for what comes next. */
-    nextPosition: entry.session.nextPosition,
+    nextPosition,
     stages: spec.stages.map((s) => ({ name: s.name, weightPercent: s.weightPercent, durationMinMs: s.durationMin, durationMaxMs: s.durationMax, onFail: s.onFail })),
     state: view,
   };

@@ -15,6 +15,7 @@ import { registerApprove } from './approve.js';
 import { registerEvents } from './events.js';
 import { registerDemo } from './demo.js';
 import { registerSimulate } from './simulate.js';
+import { registerAudit } from './audit.js';
 
 /** A subcommand registers itself on the program. Add new commands to the list below, one file each. */
 export type CommandRegistration = (program: Command, io: CliIo) => void;
@@ -35,4 +36,5 @@ export const commandRegistrations: CommandRegistration[] = [
   registerEvents,
   registerDemo,
   registerSimulate,
+  registerAudit,
 ];

@@ -1,0 +1,400 @@
+import { gateNameOf, type AnyStoredEvent, type Evidence, type RolloutSpec, type Verdict } from '@sluice/core';
+import { describeEntry, iso } from './entryText.js';
+
+/**
+ * The audit of one rollout, built by a pure fold over its stored events (`sluice audit --db FILE ID`). It reports what
+ * was *recorded* — the decisions in the log, not what today's machine would decide (that is `sluice replay`). Every
+ * time is a UTC ISO 8601 string, every duration a number of ms; this object is also the `--json` output (docs/cli.md).
+ */
+export interface AuditTimeline {
+  rolloutId: string;
+  service: string;
+  baseline: string;
+  candidate: string;
+  createdAt: string;
+  lastEventAt: string;
+  events: number;
+  /** How it ended; `unfinished` while the log holds no terminal decision. */
+  outcome: AuditOutcome;
+  /** When the terminal decision was recorded (rollback.completed, completed, aborted); null while unfinished. */
+  endedAt: string | null;
+  /** The phase the recorded decisions left it in (`progressing`, `paused`, `holding`, `rollingBack`, …). */
+  phase: string;
+  /** The stage it was in last. */
+  stage: string | null;
+  /** One line: why it ended (or where it stands). */
+  reason: string;
+  plan: StagePlan[];
+  rollbackMode: string;
+  /** Chronological, condensed: inputs and decisions a person acts on, not every window or unchanged verdict. */
+  entries: TimelineEntry[];
+  /** Entries left out past TIMELINE_ENTRIES_MAX. */
+  entriesOmitted: number;
+  /** Every gate's verdicts per stage, condensed. */
+  gates: GateHistory[];
+  ending: AuditEnding | null;
+}
+
+export type AuditOutcome = 'completed' | 'rolledBack' | 'aborted' | 'unfinished';
+
+export interface StagePlan {
+  index: number;
+  name: string;
+  weightPercent: number;
+  durationMinMs: number;
+  durationMaxMs: number;
+  onFail: string;
+  approval: string | null;
+  gates: string[];
+}
+
+export interface TimelineEntry {
+  at: string;
+  position: number;
+  kind: EntryKind;
+  text: string;
+  /** The evidence of a gate verdict, rollback or hold. */
+  evidence?: Evidence;
+  /** Repeated attempts folded into this entry (failed applies of one generation). */
+  count?: number;
+}
+
+export type EntryKind =
+  | 'created'
+  | 'stageEntered'
+  | 'weightDesired'
+  | 'weightVerified'
+  | 'weightApplyFailed'
+  | 'command'
+  | 'commandRejected'
+  | 'paused'
+  | 'resumed'
+  | 'held'
+  | 'extended'
+  | 'awaitingApproval'
+  | 'gateVerdict'
+  | 'rollbackStarted'
+  | 'rollbackCompleted'
+  | 'completed'
+  | 'aborted';
+
+export interface GateHistory {
+  stage: string;
+  gate: string;
+  kind: string;
+  evaluations: number;
+  verdicts: Record<Verdict, number>;
+  firstAt: string;
+  lastAt: string;
+  firstPassAt: string | null;
+  firstFailAt: string | null;
+  lastVerdict: Verdict;
+  lastSummary: string;
+}
+
+/** The decisive end: a rollback (done or in progress), completion, abort, or a hold waiting for an operator. */
+export interface AuditEnding {
+  outcome: 'rolledBack' | 'rollingBack' | 'completed' | 'aborted' | 'held';
+  /** The decisive decision: rollback.started, completed, aborted or stage.held. */
+  at: string;
+  stage: string;
+  /** Rollback reason (`gate`, `health`, `operator`, `maxDuration`), or the abort's reason. */
+  reason: string | null;
+  gate: string | null;
+  /** Who commanded it, for an operator rollback or abort. */
+  actor: string | null;
+  summary: string | null;
+  evidence: Evidence | null;
+  /** The first failing verdict of the deciding gate in that stage. */
+  firstFailAt: string | null;
+  /** The final weight (0, or 100 when completed) and when the adapter verified it. */
+  finalWeightPercent: number;
+  finalWeightVerifiedAt: string | null;
+  firstFailToVerifiedMs: number | null;
+  /** null when the final weight was in force before the decision (a last stage at 100% that passed). */
+  decisionToVerifiedMs: number | null;
+}
+
+/** Entries kept per rollout: the timeline of a rollout that flapped for days stays printable. */
+export const TIMELINE_ENTRIES_MAX = 2_000;
+
+/** Builds the audit of one rollout from its stored events, in position order. Pure; reads the events once. */
+export function buildTimeline(events: Iterable<AnyStoredEvent>): AuditTimeline {
+  const fold = new TimelineFold();
+  for (const event of events) fold.add(event);
+  return fold.result();
+}
+
+interface Pending {
+  decidedAt: number;
+  firstFailAt: number | null;
+  ending: AuditEnding;
+}
+
+class TimelineFold {
+  private spec: RolloutSpec | null = null;
+  private count = 0;
+  private firstAt = 0;
+  private lastAt = 0;
+  private phase = 'pending';
+  private stage: string | null = null;
+  private readonly entries: TimelineEntry[] = [];
+  private omitted = 0;
+  private readonly gates = new Map<string, GateHistory>();
+  private readonly desiredAt = new Map<number, number>();
+  private readonly verified = new Set<number>();
+  private readonly failedApplies = new Map<number, TimelineEntry>();
+  private endedAt: number | null = null;
+  private lastCommand: { command: string; actor: string | null } | null = null;
+  private pending: Pending | null = null;
+  private finalWeight: { generation: number; weightPercent: number } | null = null;
+  private lastDesired: { generation: number; weightPercent: number } | null = null;
+  private lastVerified: { generation: number; weightPercent: number; at: number } | null = null;
+
+  add(event: AnyStoredEvent): void {
+    if (this.count === 0) this.firstAt = event.at;
+    this.count += 1;
+    this.lastAt = event.at;
+    if (event.type === 'samples.window' || event.type === 'tick' || event.type === 'health.checked' || event.type === 'metric.observed') return;
+    const text = describeEntry(event, this.spec);
+    switch (event.type) {
+      case 'rollout.created':
+        this.spec = event.data.spec;
+        this.push(event, 'created', text);
+        return;
+      case 'stage.entered':
+        // An operator moved a holding rollout on: the hold is no longer how it ends.
+        if (this.pending?.ending.outcome === 'held') this.pending = null;
+        this.phase = 'progressing';
+        this.stage = event.data.stage;
+        this.push(event, 'stageEntered', text);
+        return;
+      case 'weight.desired':
+        this.desiredAt.set(event.data.generation, event.at);
+        this.lastDesired = { generation: event.data.generation, weightPercent: event.data.weightPercent };
+        this.push(event, 'weightDesired', text);
+        if (this.pending && this.pending.ending.finalWeightPercent === event.data.weightPercent) this.finalWeight = this.lastDesired;
+        return;
+      case 'weight.applied':
+        return this.applied(event);
+      case 'weight.applyFailed': {
+        const folded = this.failedApplies.get(event.data.generation);
+        if (folded) folded.count = (folded.count ?? 1) + 1;
+        else this.failedApplies.set(event.data.generation, this.push(event, 'weightApplyFailed', text));
+        return;
+      }
+      case 'command.issued':
+        this.lastCommand = { command: event.data.command, actor: event.data.actor ?? null };
+        this.push(event, 'command', text);
+        return;
+      case 'command.rejected':
+        this.push(event, 'commandRejected', text);
+        return;
+      case 'paused':
+        this.phase = 'paused';
+        this.push(event, 'paused', text);
+        return;
+      case 'resumed':
+        this.phase = 'progressing';
+        this.push(event, 'resumed', text);
+        return;
+      case 'stage.extended':
+        this.push(event, 'extended', text);
+        return;
+      case 'stage.awaitingApproval':
+        this.phase = 'awaitingApproval';
+        this.push(event, 'awaitingApproval', text);
+        return;
+      case 'stage.held':
+        this.phase = 'holding';
+        this.push(event, 'held', text, event.data.evidence);
+        this.decided(event.at, { outcome: 'held', stage: event.data.stage, reason: 'gate', gate: event.data.gate ?? null, actor: null, evidence: event.data.evidence }, null);
+        return;
+      case 'gate.evaluated':
+        return this.evaluated(event);
+      case 'rollback.started': {
+        this.phase = 'rollingBack';
+        this.push(event, 'rollbackStarted', text, event.data.evidence);
+        const gate = event.data.gate ?? null;
+        const actor = event.data.reason === 'operator' ? this.lastCommand?.actor ?? null : null;
+        const history = gate === null ? undefined : this.gates.get(gateKey(event.data.stage, gate));
+        const ending = { outcome: 'rollingBack', stage: event.data.stage, reason: event.data.reason, gate, actor, evidence: event.data.evidence } as const;
+        this.decided(event.at, ending, history?.firstFailAt ?? null);
+        return;
+      }
+      case 'rollback.completed':
+        this.phase = 'rolledBack';
+        this.endedAt = event.at;
+        if (this.pending) this.pending.ending.outcome = 'rolledBack';
+        this.push(event, 'rollbackCompleted', text);
+        return;
+      case 'completed':
+        this.phase = 'completed';
+        this.endedAt = event.at;
+        this.decided(event.at, { outcome: 'completed', stage: this.stage ?? '', reason: null, gate: null, actor: null, evidence: null }, null, 100);
+        this.verifiedAlready(100);
+        this.push(event, 'completed', text);
+        return;
+      case 'aborted':
+        this.phase = 'aborted';
+        this.endedAt = event.at;
+        this.decided(event.at, { outcome: 'aborted', stage: this.stage ?? '', reason: event.data.reason, gate: null, actor: this.lastCommand?.actor ?? null, evidence: null }, null);
+        this.verifiedAlready(0);
+        this.push(event, 'aborted', text);
+        return;
+      default:
+        return;
+    }
+  }
+
+  result(): AuditTimeline {
+    const spec = this.spec;
+    if (spec === null) throw new Error('audit: the rollout has no rollout.created event at position 0');
+    const outcome: AuditOutcome =
+      this.phase === 'completed' ? 'completed' : this.phase === 'rolledBack' ? 'rolledBack' : this.phase === 'aborted' ? 'aborted' : 'unfinished';
+    const ending = this.pending?.ending ?? null;
+    return {
+      rolloutId: spec.id,
+      service: spec.service,
+      baseline: spec.baseline,
+      candidate: spec.candidate,
+      createdAt: iso(this.firstAt),
+      lastEventAt: iso(this.lastAt),
+      events: this.count,
+      outcome,
+      endedAt: this.endedAt === null ? null : iso(this.endedAt),
+      phase: this.phase,
+      stage: this.stage,
+      reason: reasonLine(this.phase, this.stage, ending),
+      plan: spec.stages.map((s, index) => ({
+        index,
+        name: s.name,
+        weightPercent: s.weightPercent,
+        durationMinMs: s.durationMin,
+        durationMaxMs: s.durationMax,
+        onFail: s.onFail,
+        approval: s.approval ? (s.approval.webhook ? `webhook ${s.approval.webhook}` : 'manual') : null,
+        gates: s.gates.map(gateNameOf),
+      })),
+      rollbackMode: spec.rollback.mode === 'gradual' ? `gradual through ${spec.rollback.stepsPercent.join('%, ')}%` : 'immediate',
+      entries: this.entries,
+      entriesOmitted: this.omitted,
+      gates: [...this.gates.values()],
+      ending,
+    };
+  }
+
+  private push(event: AnyStoredEvent, kind: EntryKind, text: string, evidence?: Evidence): TimelineEntry {
+    const entry: TimelineEntry = { at: iso(event.at), position: event.position, kind, text, ...(evidence ? { evidence } : {}) };
+    if (this.entries.length < TIMELINE_ENTRIES_MAX) this.entries.push(entry);
+    else this.omitted += 1;
+    return entry;
+  }
+
+  private applied(event: AnyStoredEvent & { type: 'weight.applied' }): void {
+    const { generation, weightPercent } = event.data;
+    if (this.verified.has(generation)) return; // a read-back of a generation already verified
+    this.verified.add(generation);
+    this.lastVerified = { generation, weightPercent, at: event.at };
+    const desiredAt = this.desiredAt.get(generation);
+    const after = desiredAt === undefined ? '' : `, ${formatMs(event.at - desiredAt)} after it was desired`;
+    this.push(event, 'weightVerified', `${weightPercent}% in force, read back by the adapter (generation ${generation})${after}`);
+    const final = this.finalWeight;
+    if (this.pending && final && final.generation === generation && this.pending.ending.finalWeightVerifiedAt === null) {
+      this.settle(event.at);
+    }
+  }
+
+  private evaluated(event: AnyStoredEvent & { type: 'gate.evaluated' }): void {
+    const { stage, gate, kind, verdict, evidence } = event.data;
+    const key = gateKey(stage, gate);
+    const at = iso(event.at);
+    let history = this.gates.get(key);
+    const previous = history?.lastVerdict;
+    if (!history) {
+      history = { stage, gate, kind, evaluations: 0, verdicts: { pass: 0, fail: 0, inconclusive: 0 }, firstAt: at, lastAt: at, firstPassAt: null, firstFailAt: null, lastVerdict: verdict, lastSummary: '' };
+      this.gates.set(key, history);
+    }
+    history.evaluations += 1;
+    history.verdicts[verdict] += 1;
+    history.lastAt = at;
+    history.lastVerdict = verdict;
+    history.lastSummary = evidence.summary;
+    if (verdict === 'pass' && history.firstPassAt === null) history.firstPassAt = at;
+    if (verdict === 'fail' && history.firstFailAt === null) history.firstFailAt = at;
+    // A verdict that changed is worth a line; a gate that starts inconclusive is not news.
+    const changed = previous === undefined ? verdict !== 'inconclusive' : previous !== verdict;
+    if (changed) {
+      const from = previous === undefined ? '' : ` (was ${previous})`;
+      this.push(event, 'gateVerdict', `${gate} in ${stage}: ${verdict}${from} — ${evidence.summary}`, evidence);
+    }
+  }
+
+  private decided(at: number, ending: Omit<AuditEnding, 'at' | 'summary' | 'firstFailAt' | 'finalWeightPercent' | 'finalWeightVerifiedAt' | 'firstFailToVerifiedMs' | 'decisionToVerifiedMs'>, firstFailAt: string | null, finalWeightPercent = 0): void {
+    this.finalWeight = null;
+    this.pending = {
+      decidedAt: at,
+      firstFailAt: firstFailAt === null ? null : Date.parse(firstFailAt),
+      ending: {
+        ...ending,
+        at: iso(at),
+        summary: ending.evidence?.summary ?? null,
+        firstFailAt,
+        finalWeightPercent,
+        finalWeightVerifiedAt: null,
+        firstFailToVerifiedMs: null,
+        decisionToVerifiedMs: null,
+      },
+    };
+  }
+
+  /**
+   * Completion and abort may find their final weight desired or verified already (completed once 100% was verified;
+   * aborted while the weight was 0 or going there).
+   */
+  private verifiedAlready(weightPercent: number): void {
+    const desired = this.lastDesired;
+    if (desired !== null && desired.weightPercent === weightPercent) this.finalWeight = desired;
+    const verified = this.lastVerified;
+    if (verified !== null && verified.weightPercent === weightPercent && (this.finalWeight === null || verified.generation >= this.finalWeight.generation)) {
+      this.settle(verified.at);
+    }
+  }
+
+  private settle(verifiedAt: number): void {
+    const pending = this.pending!;
+    pending.ending.finalWeightVerifiedAt = iso(verifiedAt);
+    // A rollout completed at 100% already in force: the weight was verified before the decision, not after it.
+    pending.ending.decisionToVerifiedMs = verifiedAt >= pending.decidedAt ? verifiedAt - pending.decidedAt : null;
+    pending.ending.firstFailToVerifiedMs = pending.firstFailAt === null ? null : verifiedAt - pending.firstFailAt;
+  }
+}
+
+function gateKey(stage: string, gate: string): string {
+  return `${stage}\u0000${gate}`;
+}
+
+function reasonLine(phase: string, stage: string | null, ending: AuditEnding | null): string {
+  if (ending === null) return `${phase} in stage ${stage ?? '-'}`;
+  const cause = ending.gate ? `gate ${ending.gate}` : ending.reason ?? '';
+  switch (ending.outcome) {
+    case 'completed':
+      return `completed from stage ${ending.stage}`;
+    case 'aborted':
+      return `aborted in stage ${ending.stage}${ending.actor ? ` by ${ending.actor}` : ''}: ${ending.reason ?? ''}`;
+    case 'held':
+      return `holding in stage ${ending.stage} (${cause}): ${ending.summary ?? ''}`;
+    default:
+      return `${ending.outcome === 'rolledBack' ? 'rolled back' : 'rolling back'} from stage ${ending.stage} (${ending.reason === 'gate' || ending.reason === 'health' ? cause : ending.reason}${ending.actor ? ` by ${ending.actor}` : ''})${ending.summary ? `: ${ending.summary}` : ''}`;
+  }
+}
+
+/** A duration for people: `850ms`, `1.5s`, `6m5s`. */
+export function formatMs(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`;
+  if (ms < 60_000) return `${Number((ms / 1_000).toFixed(2))}s`;
+  const s = Math.round(ms / 1_000);
+  const h = Math.floor(s / 3_600);
+  const m = Math.floor((s % 3_600) / 60);
+  return `${h > 0 ? `${h}h` : ''}${m > 0 || h > 0 ? `${m}m` : ''}${s % 60}s`;
+}
