@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, TEST_TOKEN } from '../testing/startTestDaemon.js';
 import { EXIT } from './exitCodes.js';
-import { main, type CliIo } from './main.js';
+import { runCli } from '../testing/runCli.js';
 
 type TestDaemon = Awaited<ReturnType<typeof startTestDaemon>>;
 let running: TestDaemon | undefined;
@@ -12,13 +12,7 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s) };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = (args: string[]) => runCli(...args);
 
 async function setUp() {
   running = await startTestDaemon();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../main.js';
+import { runCli } from '../../testing/runCli.js';
 
 const T0 = Date.UTC(2026, 0, 15, 14, 0, 0);
 const s = (n: number) => T0 + n * 1_000;
@@ -39,23 +39,16 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (text) => void (out += text), err: (text) => void (err += text) };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 describe('sluice replay', () => {
   it('exits 0 when every recorded decision is reproduced', async () => {
-    const { code, out } = await run('replay', '--db', file);
+    const { code, out } = await runCli('replay', '--db', file);
     expect(code).toBe(0);
     expect(out).toMatch(/^ok: checkout: 14 input\(s\), all 16 recorded decision\(s\) reproduced\n$/);
   });
 
   it('prints one JSON object with --json', async () => {
-    const { code, out } = await run('replay', '--db', file, '--rollout', 'checkout', '--json');
+    const { code, out } = await runCli('replay', '--db', file, '--rollout', 'checkout', '--json');
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({
       ok: true,
@@ -69,7 +62,7 @@ describe('sluice replay', () => {
     const log = EventLog.open(file);
     log.append('checkout', log.nextPosition('checkout'), [{ type: 'paused', at: s(62), data: { reason: 'written by hand' } }]);
     log.close();
-    const { code, out } = await run('replay', '--db', file);
+    const { code, out } = await runCli('replay', '--db', file);
     expect(code).toBe(1);
     expect(out).toContain('DIVERGED: checkout: 1 divergence(s) in 17 recorded decision(s)');
     expect(out).toContain('position 30 (input at 26): recorded paused {"reason":"written by hand"}; recomputed nothing');
@@ -78,19 +71,19 @@ describe('sluice replay', () => {
   it('with --spec prints how the outcome would have differed', async () => {
     const strict = join(dir, 'strict.json');
     writeFileSync(strict, JSON.stringify(specInput(5)));
-    const { code, out } = await run('replay', '--db', file, '--spec', strict);
+    const { code, out } = await runCli('replay', '--db', file, '--spec', strict);
     expect(code).toBe(0);
     expect(out).toMatch(/^what-if checkout: would have rolled back at 2026-01-15 14:00:06 UTC \(gate errorRate in stage canary\); the recorded run was undecided/);
-    const json = JSON.parse((await run('replay', '--db', file, '--spec', strict, '--json')).out);
+    const json = JSON.parse((await runCli('replay', '--db', file, '--spec', strict, '--json')).out);
     expect(json).toMatchObject({ ok: true, mode: 'whatIf', rollouts: [{ outcome: { sameOutcome: false, recomputed: { outcome: 'rolledBack' } } }] });
   });
 
   it('exits 2 for an unknown rollout, a missing file or an invalid spec', async () => {
-    expect((await run('replay', '--db', file, '--rollout', 'nope')).code).toBe(2);
-    expect((await run('replay', '--db', join(dir, 'missing.db'))).code).toBe(2);
+    expect((await runCli('replay', '--db', file, '--rollout', 'nope')).code).toBe(2);
+    expect((await runCli('replay', '--db', join(dir, 'missing.db'))).code).toBe(2);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'id: x\nstages: []\n');
-    const result = await run('replay', '--db', file, '--spec', bad, '--json');
+    const result = await runCli('replay', '--db', file, '--spec', bad, '--json');
     expect(result.code).toBe(2);
     expect(JSON.parse(result.out)).toMatchObject({ ok: false, error: { code: 'SLUICE_E_SPEC_INVALID' } });
   });

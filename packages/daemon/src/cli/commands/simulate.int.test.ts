@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../main.js';
+import { runCli } from '../../testing/runCli.js';
 
 let dir: string;
 const arm = (errorRate: number) => ({ errorRate, latencyMs: { lognormal: { median: 40, sigma: 0.6 } } });
@@ -17,29 +17,22 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s) };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 describe('sluice simulate', () => {
   it('rolls a faulty canary back, prints JSON, and leaves a log that replays and verifies', async () => {
     const db = join(dir, 'events.db');
-    const simulated = await run('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'faulty.json'), '--db', db, '--json');
+    const simulated = await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'faulty.json'), '--db', db, '--json');
     expect(simulated.code).toBe(1);
     const result = JSON.parse(simulated.out) as { outcome: string; rollbackStartedAtMs: number; stages: unknown[]; decisions: Array<{ type: string }> };
     expect(result.outcome).toBe('rolled_back');
     expect(result.rollbackStartedAtMs).toBeGreaterThan(0);
     expect(result.decisions.some((d) => d.type === 'rollback.started')).toBe(true);
-    expect((await run('verify', '--db', db)).code).toBe(0);
-    expect((await run('replay', '--db', db)).code).toBe(0);
+    expect((await runCli('verify', '--db', db)).code).toBe(0);
+    expect((await runCli('replay', '--db', db)).code).toBe(0);
   });
 
   it('refuses a bad traffic model naming the field', async () => {
-    const bad = await run('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'bad.json'));
+    const bad = await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'bad.json'));
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/canary\.errorRate/);
   });
