@@ -37,13 +37,21 @@ export interface ValidationIssue {
   line?: number;
 }
 
+/** What the message calls the document, by error code, so a user reads "invalid rollout spec", not a generic word. */
+const DOCUMENT_KIND: Partial<Record<SluiceErrorCode, string>> = {
+  SLUICE_E_SPEC_INVALID: 'invalid rollout spec',
+  SLUICE_E_SPEC_PARSE: 'rollout spec is not valid YAML or JSON',
+  SLUICE_E_TRAFFIC_MODEL_INVALID: 'invalid traffic model',
+  SLUICE_E_ADAPTER_OPTIONS: 'invalid',
+};
+
 /** A spec (or traffic model, or other document) failed validation; `issues` lists every problem at once. */
 export class SpecValidationError extends SluiceError {
   readonly issues: readonly ValidationIssue[];
   constructor(issues: readonly ValidationIssue[], source?: string, code: SluiceErrorCode = 'SLUICE_E_SPEC_INVALID') {
     const where = source ? `${source}: ` : '';
     const lines = issues.map((i) => `  - ${i.line ? `line ${i.line}, ` : ''}${i.path || '(root)'}: ${i.message}`);
-    super(code, `${where}invalid document, ${issues.length} problem(s):\n${lines.join('\n')}`);
+    super(code, `${where}${DOCUMENT_KIND[code] ?? 'invalid document'}, ${issues.length} problem(s):\n${lines.join('\n')}`);
     this.name = 'SpecValidationError';
     this.issues = issues;
   }

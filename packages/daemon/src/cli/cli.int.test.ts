@@ -66,7 +66,20 @@ describe('sluice CLI against a daemon', () => {
   it('refuses an unreadable spec file with a clear message', async () => {
     const { client } = await setUp();
     const { code, err } = await run(['start', '/no/such/spec.yaml', ...client]);
-    expect(code).toBe(EXIT.failure);
-    expect(err).toMatch(/cannot read spec file \/no\/such\/spec\.yaml/);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(/cannot read spec file \/no\/such\/spec\.yaml: the file does not exist/);
+  });
+
+  it('refuses an invalid spec before calling the daemon, naming the file, each line and field (exit 2)', async () => {
+    const { client } = await setUp();
+    const specFile = join(running!.dir, 'broken.yaml');
+    writeFileSync(specFile, ['id: Bad Id', 'service: checkout', 'baseline: v1', 'candidate: v2', 'stages:', '  - name: canary', '    weightPercent: 150', ''].join('\n'));
+    const { code, err } = await run(['start', specFile, ...client]);
+    expect(code).toBe(EXIT.usage);
+    // Before, the daemon's answer named only "request body".
+    expect(err).toMatch(/broken\.yaml: invalid rollout spec, 2 problem\(s\)/);
+    expect(err).toMatch(/line 1, id: .*got "Bad Id"/);
+    expect(err).toMatch(/line 7, stages\[0\]\.weightPercent: .*got 150/);
+    expect((await run(['status', ...client, '--json'])).out).not.toMatch(/Bad Id/);
   });
 });

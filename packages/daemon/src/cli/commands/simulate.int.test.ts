@@ -33,7 +33,18 @@ describe('sluice simulate', () => {
 
   it('refuses a bad traffic model naming the field', async () => {
     const bad = await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'bad.json'));
-    expect(bad.code).toBe(1);
+    // Exit 2 (bad argument), not 1: a script must tell a typo in the model from a rollout that rolled back.
+    expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/canary\.errorRate/);
+  });
+
+  it('refuses an invalid spec with exit 2, naming the file, the line and the field', async () => {
+    writeFileSync(join(dir, 'broken.yaml'), 'id: sim-cli\nservice: shop\nbaseline: v1\ncandidate: v2\nstages:\n  - name: canary\n    weightPercent: 150\n');
+    const bad = await runCli('simulate', '--spec', join(dir, 'broken.yaml'), '--traffic', join(dir, 'faulty.json'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/broken\.yaml: .*\n.*line 7, stages\[0\]\.weightPercent: .*got 150/);
+    const missing = await runCli('simulate', '--spec', join(dir, 'nothing.yaml'), '--traffic', join(dir, 'faulty.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot read spec file .*nothing\.yaml: the file does not exist/);
   });
 });

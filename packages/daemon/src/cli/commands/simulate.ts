@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
-import { EventLog, parseSpecText, parseTrafficModel, runSimulation, sessionDriver, SluiceError, type SimulationResult } from '@sluice/core';
+import { EventLog, parseTrafficModel, runSimulation, sessionDriver, SpecValidationError, type SimulationResult, type TrafficModel } from '@sluice/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
+import { readSpecFile } from '../specFile.js';
 
 /**
  * `sluice simulate --spec SPEC --traffic MODEL.json [--db FILE] [--apply-delay-ms MS] [--json]`: runs a whole rollout
  * offline in virtual time against a traffic model (docs/simulate.md). With `--db` the inputs and decisions are kept in
- * an event log, so `sluice replay` and `sluice verify` work on it. Exit 0 when the rollout completed, 1 otherwise.
+ * an event log, so `sluice replay` and `sluice verify` work on it. Exit 0 when the rollout completed, 1 otherwise,
+ * 2 for bad flags or a missing or invalid spec or traffic model.
  */
 export function registerSimulate(program: Command, io: CliIo): void {
   program
@@ -27,15 +29,16 @@ function runSimulate(flags: { spec: string; traffic: string; db?: string; applyD
     io.err('sluice simulate: --apply-delay-ms must be an integer number of ms within 0–3600000\n');
     throw new CliExit(EXIT.usage);
   }
-  const spec = parseSpecText(readText(flags.spec, 'spec', io), flags.spec);
+  const { spec } = readSpecFile(flags.spec, 'simulate', io);
   let modelJson: unknown;
   try {
     modelJson = JSON.parse(readText(flags.traffic, 'traffic model', io));
   } catch (error) {
     if (error instanceof CliExit) throw error;
-    throw new SluiceError('SLUICE_E_TRAFFIC_MODEL_INVALID', `${flags.traffic}: not valid JSON (${(error as Error).message}); the traffic model is a JSON object (docs/simulate.md)`, { cause: error });
+    io.err(`sluice simulate: ${flags.traffic}: not valid JSON (${(error as Error).message}); the traffic model is a JSON object (docs/simulate.md)\n`);
+    throw new CliExit(EXIT.usage);
   }
-  const model = parseTrafficModel(modelJson, flags.traffic);
+  const model = parseModel(modelJson, flags.traffic, io);
   let result: SimulationResult;
   if (flags.db) {
     const log = EventLog.open(flags.db);
@@ -50,6 +53,17 @@ function runSimulate(flags: { spec: string; traffic: string; db?: string; applyD
   if (flags.json) io.out(`${JSON.stringify(result)}\n`);
   else io.out(formatResult(result, flags.db));
   if (result.outcome !== 'completed') throw new CliExit(EXIT.failure);
+}
+
+/** A bad model is a bad argument (exit 2), told apart from a rollout that did not complete (exit 1). */
+function parseModel(json: unknown, file: string, io: CliIo): TrafficModel {
+  try {
+    return parseTrafficModel(json, file);
+  } catch (error) {
+    if (!(error instanceof SpecValidationError)) throw error;
+    io.err(`sluice simulate: ${error.message}\n(the traffic model's fields are in docs/simulate.md)\n`);
+    throw new CliExit(EXIT.usage);
+  }
 }
 
 function readText(file: string, what: string, io: CliIo): string {
