@@ -22,10 +22,13 @@ export type MomentEntry = TimelineEntry & { offsetMs: number };
 
 export const MOMENT_CONTEXT_ENTRIES = 3;
 
-/** Entries at the same moment are ranked: the rollback explains the weight change it caused, not the reverse. */
+/**
+ * Entries at the same moment are ranked: a decision before the input that caused it (its text names the command's
+ * actor), and the rollback before the weight change it caused.
+ */
 const RANK: readonly EntryKind[] = [
-  'rollbackStarted', 'held', 'aborted', 'completed', 'rollbackCompleted', 'gateVerdict', 'commandRejected', 'command',
-  'paused', 'resumed', 'awaitingApproval', 'stageEntered', 'extended', 'weightApplyFailed', 'weightDesired',
+  'rollbackStarted', 'held', 'aborted', 'completed', 'rollbackCompleted', 'gateVerdict', 'commandRejected', 'paused',
+  'resumed', 'awaitingApproval', 'stageEntered', 'extended', 'command', 'weightApplyFailed', 'weightDesired',
   'weightVerified', 'created',
 ];
 

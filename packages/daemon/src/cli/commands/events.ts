@@ -2,16 +2,19 @@ import type { AnyStoredEvent } from '@sluice/core';
 import type { Command } from 'commander';
 import { clientFrom, withClientOptions, type ClientFlags } from '../clientOptions.js';
 import type { CliIo } from '../main.js';
+import { offlineEvents } from '../audit/offlineReads.js';
 
 /** `sluice events ID [--from N] [--follow]`: prints a rollout's events, and with --follow keeps streaming them. */
 export function registerEvents(program: Command, io: CliIo): void {
   withClientOptions(program.command('events').argument('<id>', 'rollout id').description("Print a rollout's events (--follow: stream new ones)"))
     .option('--from <position>', 'first position to print', '0')
     .option('--follow', 'keep streaming new events (Server-Sent Events) until interrupted')
-    .action(async (id: string, flags: ClientFlags & { from: string; follow?: boolean }) => {
-      const client = clientFrom(flags);
+    .option('--db <file>', 'read the events from this log file offline (read-only) instead of asking the daemon')
+    .action(async (id: string, flags: ClientFlags & { from: string; follow?: boolean; db?: string }) => {
       const print = (event: AnyStoredEvent): void => io.out(flags.json ? `${JSON.stringify(event)}\n` : `${formatEvent(event)}\n`);
       let from = Number(flags.from) || 0;
+      if (flags.db !== undefined) return offlineEvents(id, from, { ...flags, db: flags.db }, io, print);
+      const client = clientFrom(flags);
       if (!flags.follow) {
         for (;;) {
           const { body } = await client.events(id, from, 1_000);

@@ -2,11 +2,14 @@ import type { Command } from 'commander';
 import { clientFrom, withClientOptions, type ClientFlags } from '../clientOptions.js';
 import type { CliIo } from '../main.js';
 import { rolloutBlock, rolloutLine } from '../renderRollout.js';
+import { offlineStatus } from '../audit/offlineReads.js';
 
 /** `sluice status [ID]`: one rollout in detail, or every rollout one line each. */
 export function registerStatus(program: Command, io: CliIo): void {
   withClientOptions(program.command('status').argument('[id]', 'rollout id; all rollouts when omitted').description('Show rollouts: phase, stage, weights, gate verdicts'))
-    .action(async (id: string | undefined, flags: ClientFlags) => {
+    .option('--db <file>', 'rebuild the status from this log file offline (read-only) instead of asking the daemon')
+    .action(async (id: string | undefined, flags: ClientFlags & { db?: string }) => {
+      if (flags.db !== undefined) return offlineStatus(id, { ...flags, db: flags.db }, io);
       const client = clientFrom(flags);
       if (id) {
         const { body } = await client.getRollout(id);
