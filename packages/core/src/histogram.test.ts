@@ -103,6 +103,32 @@ describe('latency histograms', () => {
     );
   });
 
+  it('counts slower requests as the recorded-values iterator defines them, by index (property)', () => {
+    // The definition countSlowerThanMs had before it summed by index: each recorded value's bucket above the threshold.
+    const byIterator = (histogram: ReturnType<typeof histogramOf>, thresholdMs: number) => {
+      const js = histogram as unknown as {
+        recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } };
+        lowestEquivalentValue(value: number): number;
+      };
+      let slower = 0;
+      js.recordedValuesIterator.reset();
+      while (js.recordedValuesIterator.hasNext()) {
+        const step = js.recordedValuesIterator.next();
+        if (js.lowestEquivalentValue(step.valueIteratedTo) > latencyMsToUs(thresholdMs)) slower += step.countAtValueIteratedTo;
+      }
+      return slower;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0.01, max: 60_000, noNaN: true }), { maxLength: 100 }), fc.double({ min: 0.001, max: 100_000, noNaN: true }), (latencies, thresholdMs) => {
+        const histogram = histogramOf(latencies);
+        const decoded = decodeLatencyHistogram(encodeLatencyHistogram(histogram));
+        expect(countSlowerThanMs(histogram, thresholdMs)).toBe(byIterator(histogram, thresholdMs));
+        expect(countSlowerThanMs(decoded, thresholdMs)).toBe(byIterator(decoded, thresholdMs));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('counts slower requests exactly for values far from the threshold (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 100_000 }), { maxLength: 200 }), fc.integer({ min: 1, max: 100_000 }), (valuesUs, thresholdUs) => {

@@ -3,8 +3,8 @@ import type { GateEvaluator } from './gate.js';
 import { addBaselineWindow, baselineQuantileMs, emptyBaselineQuantile, type BaselineQuantileEstimate } from './baselineQuantile.js';
 import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
 import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
-import { slowerThanCount } from './slowCount.js';
-import { decodeWindowHistogram, isMixedWeightWindow, roundForEvidence } from './windowStats.js';
+import { sparseCountSlowerThanMs } from '../sparseHistogram.js';
+import { isMixedWeightWindow, roundForEvidence, windowHistogram } from './windowStats.js';
 
 type CompareLatencyConfig = Extract<GateConfig, { kind: 'compareLatency' }>;
 
@@ -33,15 +33,15 @@ export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
     const gate = config as CompareLatencyConfig;
     const { canary, baseline } = event.data;
     const thresholdMs = gate.thresholdMs ?? baselineQuantileMs(state.baselineEstimate);
-    const baselineHistogram = baseline.count > 0 ? decodeWindowHistogram(baseline.latencyHistogram) : null;
+    const baselineHistogram = baseline.count > 0 ? windowHistogram(baseline) : null;
     let { test, totals } = state;
     if (thresholdMs !== null) {
       const window = {
         onsetSlot: onsetSlotOf(event.data.windowStartAt, context.stageEnteredAt),
         canaryCount: canary.count,
         baselineCount: baseline.count,
-        canaryEvents: canary.count > 0 ? slowerThanCount(decodeWindowHistogram(canary.latencyHistogram), thresholdMs) : 0,
-        baselineEvents: baselineHistogram ? slowerThanCount(baselineHistogram, thresholdMs) : 0,
+        canaryEvents: canary.count > 0 ? sparseCountSlowerThanMs(windowHistogram(canary), thresholdMs) : 0,
+        baselineEvents: baselineHistogram ? sparseCountSlowerThanMs(baselineHistogram, thresholdMs) : 0,
       };
       test = updateRelativeRiskTest(test, window, gate.tolerance, gate.alpha);
       totals = addTotals(totals, window);
@@ -50,7 +50,7 @@ export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
       test,
       totals,
       baselineEstimate:
-        gate.thresholdMs === undefined ? addBaselineWindow(state.baselineEstimate, baseline.latencyHistogram, baseline.count, gate.baselineQuantile) : state.baselineEstimate,
+        gate.thresholdMs === undefined && baselineHistogram ? addBaselineWindow(state.baselineEstimate, baselineHistogram, baseline.count, gate.baselineQuantile) : state.baselineEstimate,
       lastThresholdMs: thresholdMs,
     };
     const verdict = comparativeVerdict(next.test, next.totals, gate.samplesMin);

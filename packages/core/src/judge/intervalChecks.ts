@@ -1,6 +1,7 @@
-import { latencyQuantileMs, mergeHistograms } from '../histogram.js';
+import { sparseQuantileMs } from '../sparseHistogram.js';
 import type { SampleWindowData } from '../window.js';
-import { decodeWindowHistogram } from './windowStats.js';
+import { addToHistogramBlock, EMPTY_HISTOGRAM_BLOCK, type HistogramBlock } from './histogramBlock.js';
+import { windowHistogram } from './windowStats.js';
 
 /**
  * Pools sample windows into the fixed check intervals of the Flagger and Argo presets (their `interval`), the way
@@ -12,7 +13,8 @@ export interface IntervalAccumulator {
   intervalEndAt: number | null;
   canaryCount: number;
   canaryErrors: number;
-  canaryHistograms: string[];
+  /** The interval's merged canary histogram. */
+  canaryHistogram: HistogramBlock;
 }
 
 /** The canary's numbers over one closed interval; rates are null when it had no canary requests (a NaN query). */
@@ -25,7 +27,7 @@ export interface IntervalMeasurement {
 }
 
 export function emptyIntervals(): IntervalAccumulator {
-  return { intervalEndAt: null, canaryCount: 0, canaryErrors: 0, canaryHistograms: [] };
+  return { intervalEndAt: null, canaryCount: 0, canaryErrors: 0, canaryHistogram: EMPTY_HISTOGRAM_BLOCK };
 }
 
 /** Adds a window; returns the new accumulator and the intervals that closed (in order, possibly several). */
@@ -45,7 +47,7 @@ export function addWindowToIntervals(
     ...current,
     canaryCount: current.canaryCount + window.canary.count,
     canaryErrors: current.canaryErrors + window.canary.errors,
-    canaryHistograms: window.canary.count > 0 ? [...current.canaryHistograms, window.canary.latencyHistogram] : current.canaryHistograms,
+    canaryHistogram: window.canary.count > 0 ? addToHistogramBlock(current.canaryHistogram, windowHistogram(window.canary)) : current.canaryHistogram,
   };
   if (current.intervalEndAt !== null && window.windowEndAt >= current.intervalEndAt) {
     closed.push(measure(current));
@@ -56,12 +58,12 @@ export function addWindowToIntervals(
 
 function measure(acc: IntervalAccumulator): IntervalMeasurement {
   const hasData = acc.canaryCount > 0;
-  const merged = !hasData ? null : acc.canaryHistograms.length === 1 ? decodeWindowHistogram(acc.canaryHistograms[0]!) : mergeHistograms(acc.canaryHistograms.map(decodeWindowHistogram));
+  const merged = hasData ? acc.canaryHistogram.histogram : null;
   return {
     endAt: acc.intervalEndAt ?? 0,
     canaryCount: acc.canaryCount,
     canaryErrors: acc.canaryErrors,
     successRatePercent: hasData ? (100 * (acc.canaryCount - acc.canaryErrors)) / acc.canaryCount : null,
-    latencyMsP99: merged ? latencyQuantileMs(merged, 0.99) : null,
+    latencyMsP99: merged ? sparseQuantileMs(merged, 0.99) : null,
   };
 }

@@ -1,14 +1,14 @@
-import { encodeLatencyHistogram, latencyQuantileMs, mergeHistograms } from '../histogram.js';
+import { sparseCountSlowerThanMs, sparseQuantileMs } from '../sparseHistogram.js';
 import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator, GateResult } from './gate.js';
 import { breakerVerdict, initialStreak, recordBlock, type BreakerStreak } from './breaker.js';
-import { slowerThanCount } from './slowCount.js';
-import { decodeWindowHistogram, isMixedWeightWindow, roundForEvidence } from './windowStats.js';
+import { addToHistogramBlock, compactHistogramBlock, EMPTY_HISTOGRAM_BLOCK, type HistogramBlock } from './histogramBlock.js';
+import { isMixedWeightWindow, roundForEvidence, windowHistogram } from './windowStats.js';
 
 type LatencyConfig = Extract<GateConfig, { kind: 'latency' }>;
 
-/** Open blocks keep the encoded histograms of their windows; past this many they are merged into one. */
-const PENDING_HISTOGRAMS_MAX = 720;
+/** An open block past this many windows counts as one (compactHistogramBlock), as it always has. */
+const PENDING_WINDOWS_MAX = 720;
 
 /**
  * Absolute circuit breaker on a canary latency quantile (see breaker.ts for blocks and sustain).
@@ -20,32 +20,32 @@ const PENDING_HISTOGRAMS_MAX = 720;
  */
 export interface LatencyState extends BreakerStreak {
   blockCount: number;
-  blockHistograms: string[];
+  /** The open block's merged canary histogram (histogramBlock.ts). */
+  block: HistogramBlock;
   lastQuantileMs: number | null;
   lastCount: number;
 }
 
 export const latencyEvaluator: GateEvaluator<LatencyState> = {
   kind: 'latency',
-  init: () => ({ ...initialStreak(), blockCount: 0, blockHistograms: [], lastQuantileMs: null, lastCount: 0 }),
+  init: () => ({ ...initialStreak(), blockCount: 0, block: EMPTY_HISTOGRAM_BLOCK, lastQuantileMs: null, lastCount: 0 }),
   observe(config, state, event, context) {
     if (event.type !== 'samples.window') return null;
     const gate = config as LatencyConfig;
     const window = event.data.canary;
     const blockCount = state.blockCount + window.count;
-    let blockHistograms = window.count > 0 ? [...state.blockHistograms, window.latencyHistogram] : state.blockHistograms;
+    const block = window.count > 0 ? addToHistogramBlock(state.block, windowHistogram(window)) : state.block;
     let next: LatencyState;
     const full = blockCount >= gate.samplesMin && blockCount > 0;
-    const merged = blockCount === 0 ? null : blockHistograms.length === 1 ? decodeWindowHistogram(blockHistograms[0]!) : mergeHistograms(blockHistograms.map(decodeWindowHistogram));
+    const merged = blockCount === 0 ? null : block.histogram;
     const slowAllowed = gate.samplesMin - Math.ceil(gate.quantile * gate.samplesMin);
-    const certainlyFailing = !full && merged !== null && slowerThanCount(merged, gate.maxMs) > slowAllowed;
+    const certainlyFailing = !full && merged !== null && sparseCountSlowerThanMs(merged, gate.maxMs) > slowAllowed;
     if (merged && (full || certainlyFailing)) {
-      const quantileMs = certainlyFailing ? null : latencyQuantileMs(merged, gate.quantile);
+      const quantileMs = certainlyFailing ? null : sparseQuantileMs(merged, gate.quantile);
       const failing = certainlyFailing || (quantileMs !== null && quantileMs > gate.maxMs);
-      next = { ...recordBlock(state, failing), blockCount: 0, blockHistograms: [], lastQuantileMs: quantileMs, lastCount: blockCount };
+      next = { ...recordBlock(state, failing), blockCount: 0, block: EMPTY_HISTOGRAM_BLOCK, lastQuantileMs: quantileMs, lastCount: blockCount };
     } else {
-      if (merged && blockHistograms.length > PENDING_HISTOGRAMS_MAX) blockHistograms = [encodeLatencyHistogram(merged)];
-      next = { ...state, blockCount, blockHistograms };
+      next = { ...state, blockCount, block: block.windows > PENDING_WINDOWS_MAX ? compactHistogramBlock(block) : block };
     }
     return { state: next, result: resultOf(gate, next, isMixedWeightWindow(event.data, context)) };
   },

@@ -1,25 +1,26 @@
-import { decodeLatencyHistogram, type LatencyHistogram } from '../histogram.js';
+import type { SparseLatencyHistogram } from '../sparseHistogram.js';
+import { decodeSparseHistogram } from '../sparseHistogramDecode.js';
 import type { GateContext } from './gate.js';
-import type { SampleWindowData } from '../window.js';
+import type { SampleWindowData, VariantWindow } from '../window.js';
 
 /**
- * Small helpers shared by the gates that read `samples.window` events. Decoding a histogram is the costly part of
- * judging a window, and several gates read the same window, so the last few decodings are memoised by their encoded
- * text (a bounded cache: the result depends only on the text, so this cannot change any verdict).
+ * Small helpers shared by the gates that read `samples.window` events.
+ *
+ * Decoding a window's latency histogram is the costly part of judging it, and several gates read the same window
+ * (the latency breaker, the comparative latency gate and its threshold estimate, the presets), so each variant's
+ * histogram is decoded at most once per event: the decoding is remembered for the event's `VariantWindow` object, as
+ * long as that object lives (a WeakMap, so nothing outlives the event and no two events share an entry). Inputs are
+ * immutable values (the log and the session never modify an event after creating it); the result depends only on the
+ * encoded text, so this cannot change a verdict.
  */
-const DECODED_CACHE_ENTRIES_MAX = 16;
-const decodedCache = new Map<string, LatencyHistogram>();
+const decodedByWindow = new WeakMap<VariantWindow, SparseLatencyHistogram>();
 
-/** Decodes a window's latency histogram; the returned histogram must not be modified (it may be shared). */
-export function decodeWindowHistogram(encoded: string): LatencyHistogram {
-  const cached = decodedCache.get(encoded);
+/** The window's latency histogram, decoded once per event; do not modify it (it is shared by the gates). */
+export function windowHistogram(window: VariantWindow): SparseLatencyHistogram {
+  const cached = decodedByWindow.get(window);
   if (cached) return cached;
-  const decoded = decodeLatencyHistogram(encoded);
-  if (decodedCache.size >= DECODED_CACHE_ENTRIES_MAX) {
-    const oldest = decodedCache.keys().next().value;
-    if (oldest !== undefined) decodedCache.delete(oldest);
-  }
-  decodedCache.set(encoded, decoded);
+  const decoded = decodeSparseHistogram(window.latencyHistogram);
+  decodedByWindow.set(window, decoded);
   return decoded;
 }
 

@@ -1,0 +1,256 @@
+import { latencyMsToUs, type LatencyHistogram } from './histogram.js';
+import { LATENCY_SIGNIFICANT_DIGITS } from './window.js';
+
+/**
+ * A read-only latency histogram that keeps only its non-zero buckets, for judging. A window's histogram holds a few
+ * dozen to a few hundred non-zero buckets out of ~20,000, so quantiles, slow counts and merges over the sparse list
+ * cost a fraction of the dense hdr-histogram-js object (which a decode must allocate and zero, and a merge scan).
+ *
+ * Every result equals what the dense functions of histogram.ts (`latencyQuantileMs`, `countSlowerThanMs`,
+ * `mergeHistograms`) give on the histogram it was decoded from, whatever its layout (sparseHistogram.test.ts checks
+ * them against hdr-histogram-js with fast-check): the index arithmetic below is the library's, in the same floating
+ * point operations. Bucket counts are 32-bit as in the library's Int32 histograms; that holds exactly as long as no
+ * bucket of a merge exceeds 2^31 − 1, which no 32-bit encoder can produce and the daemon's count bound excludes.
+ */
+export interface HistogramLayout {
+  /** log2 of the lowest discernible value, rounded down (0 for our 1 µs histograms). */
+  readonly unitMagnitude: number;
+  /** log2 of half the sub-bucket count (10 for 3 significant digits). */
+  readonly subBucketHalfCountMagnitude: number;
+}
+
+export interface SparseLatencyHistogram {
+  readonly layout: HistogramLayout;
+  /** Indexes of the non-zero buckets, ascending, and their counts. */
+  readonly indexes: Int32Array;
+  readonly counts: Int32Array;
+  /** As the dense histogram reports them (`add` reads both for a histogram of another layout). */
+  readonly totalCount: number;
+  readonly maxValue: number;
+  readonly countsArrayLength: number;
+}
+
+/** The layout of every histogram Sluice creates (createLatencyHistogram): 1 µs, 3 significant digits. */
+export const STANDARD_LAYOUT: HistogramLayout = layoutOf(1, LATENCY_SIGNIFICANT_DIGITS);
+
+export const EMPTY_SPARSE_HISTOGRAM: SparseLatencyHistogram = {
+  layout: STANDARD_LAYOUT,
+  indexes: new Int32Array(0),
+  counts: new Int32Array(0),
+  totalCount: 0,
+  maxValue: 0,
+  countsArrayLength: 2048,
+};
+
+/** As the library's constructor derives it from the lowest discernible value and the significant digits. */
+export function layoutOf(lowestDiscernibleValue: number, significantDigits: number): HistogramLayout {
+  const largestValueWithSingleUnitResolution = 2 * Math.floor(Math.pow(10, significantDigits));
+  const subBucketCountMagnitude = Math.ceil(Math.log2(largestValueWithSingleUnitResolution));
+  return {
+    unitMagnitude: Math.floor(Math.log2(lowestDiscernibleValue)),
+    subBucketHalfCountMagnitude: (subBucketCountMagnitude > 1 ? subBucketCountMagnitude : 1) - 1,
+  };
+}
+
+function isStandard(layout: HistogramLayout): boolean {
+  return layout.unitMagnitude === STANDARD_LAYOUT.unitMagnitude && layout.subBucketHalfCountMagnitude === STANDARD_LAYOUT.subBucketHalfCountMagnitude;
+}
+
+/** The library's `countsArrayIndex`. */
+export function indexOfValue(layout: HistogramLayout, value: number): number {
+  const bucketIndex = Math.max(Math.floor(Math.log2(value)) - layout.subBucketHalfCountMagnitude - layout.unitMagnitude, 0);
+  const subBucketIndex = Math.floor(value / Math.pow(2, bucketIndex + layout.unitMagnitude));
+  const subBucketHalfCount = Math.pow(2, layout.subBucketHalfCountMagnitude);
+  return (bucketIndex + 1) * subBucketHalfCount + (subBucketIndex - subBucketHalfCount);
+}
+
+/** The library's `valueFromIndex`: the lowest value of bucket `index`. */
+export function valueOfIndex(layout: HistogramLayout, index: number): number {
+  const subBucketHalfCount = Math.pow(2, layout.subBucketHalfCountMagnitude);
+  let bucketIndex = Math.floor(index / subBucketHalfCount) - 1;
+  let subBucketIndex = (index % subBucketHalfCount) + subBucketHalfCount;
+  if (bucketIndex < 0) {
+    subBucketIndex -= subBucketHalfCount;
+    bucketIndex = 0;
+  }
+  return subBucketIndex * Math.pow(2, bucketIndex + layout.unitMagnitude);
+}
+
+/** The library's `lowestEquivalentValue` (percentile 0) or `highestEquivalentValue` of a value. */
+export function equivalentValue(layout: HistogramLayout, value: number, highest: boolean): number {
+  const bucketIndex = Math.max(Math.floor(Math.log2(value)) - layout.subBucketHalfCountMagnitude - layout.unitMagnitude, 0);
+  const subBucketIndex = Math.floor(value / Math.pow(2, bucketIndex + layout.unitMagnitude));
+  const lowest = subBucketIndex * Math.pow(2, bucketIndex + layout.unitMagnitude);
+  if (!highest) return lowest;
+  const subBucketCount = Math.pow(2, layout.subBucketHalfCountMagnitude + 1);
+  return lowest + Math.pow(2, layout.unitMagnitude + (subBucketIndex >= subBucketCount ? bucketIndex + 1 : bucketIndex)) - 1;
+}
+
+/** The library's `getValueAtPercentile(q × 100)`, in the histogram's unit (µs); 0 when the counts never reach it. */
+export function sparseValueAtQuantile(histogram: SparseLatencyHistogram, q: number): number {
+  const percentile = q * 100;
+  const fpCountAtPercentile = (Math.min(percentile, 100) / 100.0) * histogram.totalCount;
+  const ulp = Math.pow(2, Math.floor(Math.log2(fpCountAtPercentile)) - 52);
+  const countAtPercentile = Math.max(Math.ceil(fpCountAtPercentile - ulp), 1);
+  const { indexes, counts } = histogram;
+  let total = 0;
+  for (let i = 0; i < indexes.length; i++) {
+    total += counts[i]!;
+    if (total >= countAtPercentile) return equivalentValue(histogram.layout, valueOfIndex(histogram.layout, indexes[i]!), percentile !== 0.0);
+  }
+  return 0;
+}
+
+/** Counts of the buckets that lie entirely above `thresholdUs` (histogram.ts `countSlowerThanMs`, in µs). */
+export function sparseCountAbove(histogram: SparseLatencyHistogram, thresholdUs: number): number {
+  if (histogram.totalCount === 0) return 0;
+  const first = indexOfValue(histogram.layout, thresholdUs) + 1;
+  const { indexes, counts } = histogram;
+  let above = 0;
+  for (let i = indexes.length - 1; i >= 0 && indexes[i]! >= first; i--) above += counts[i]!;
+  return above;
+}
+
+/** `latencyQuantileMs` of histogram.ts: the latency at quantile `q` (0–1) in ms, or null when the histogram is empty. */
+export function sparseQuantileMs(histogram: SparseLatencyHistogram, q: number): number | null {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be within [0, 1], got ${q}`);
+  if (histogram.totalCount === 0) return null;
+  return sparseValueAtQuantile(histogram, q) / 1000;
+}
+
+/** `countSlowerThanMs` of histogram.ts: requests whose whole bucket lies above `thresholdMs`. */
+export function sparseCountSlowerThanMs(histogram: SparseLatencyHistogram, thresholdMs: number): number {
+  return sparseCountAbove(histogram, latencyMsToUs(thresholdMs));
+}
+
+/**
+ * What `mergeHistograms` gives for these histograms, in the standard layout: counts of the same layout add index by
+ * index; a histogram of another layout is re-recorded bucket by bucket at its buckets' lowest values, as the
+ * library's `add` does. An empty list, or only empty histograms, gives an empty histogram.
+ */
+export function mergeSparseHistograms(histograms: readonly SparseLatencyHistogram[]): SparseLatencyHistogram {
+  let merged = EMPTY_SPARSE_HISTOGRAM;
+  let maxValue = 0;
+  for (const histogram of histograms) if (histogram.maxValue > maxValue) maxValue = histogram.maxValue;
+  for (const histogram of histograms) {
+    if (histogram.totalCount === 0) continue;
+    merged = isStandard(histogram.layout) ? addSameLayout(merged, histogram) : addOtherLayout(merged, histogram);
+  }
+  return { ...merged, maxValue: Math.max(merged.maxValue, maxValue) };
+}
+
+/** `mergeHistograms` for our layout: the positive counts up to the maximum's bucket, index by index. */
+function addSameLayout(target: SparseLatencyHistogram, source: SparseLatencyHistogram): SparseLatencyHistogram {
+  const { indexes, counts } = source;
+  const end = indexOfValue(source.layout, source.maxValue) + 1;
+  const sourceIndexes = new Int32Array(indexes.length);
+  const sourceCounts = new Int32Array(indexes.length);
+  let length = 0;
+  for (let i = 0; i < indexes.length && indexes[i]! < end; i++) {
+    if (!(counts[i]! > 0)) continue;
+    sourceIndexes[length] = indexes[i]!;
+    sourceCounts[length++] = counts[i]!;
+  }
+  const sum = addSorted(target, sourceIndexes.subarray(0, length), sourceCounts.subarray(0, length));
+  return { ...target, ...sum, totalCount: target.totalCount + source.totalCount };
+}
+
+/**
+ * The library's `add` of a histogram of another layout: the count at the bucket of its maximum value first (whatever
+ * it is), then every positive count below it, each recorded at its bucket's lowest value. For a layout whose lowest
+ * discernible value exceeds 1, the maximum value can fall past the last bucket: the library then adds `undefined`,
+ * which zeroes that bucket's count in the merge and makes its total NaN. That is reproduced as it is, since decisions
+ * recorded with it must replay the same.
+ */
+function addOtherLayout(target: SparseLatencyHistogram, source: SparseLatencyHistogram): SparseLatencyHistogram {
+  const { indexes, counts, layout } = source;
+  const maxIndex = indexOfValue(layout, source.maxValue);
+  const atMax = indexOfValue(STANDARD_LAYOUT, valueOfIndex(layout, maxIndex));
+  let start = target;
+  let totalCount = target.totalCount;
+  const sourceIndexes = new Int32Array(indexes.length + 1);
+  const sourceCounts = new Int32Array(indexes.length + 1);
+  let length = 0;
+  if (maxIndex >= source.countsArrayLength) {
+    start = withCountZeroed(target, atMax);
+    totalCount = Number.NaN;
+  } else {
+    const at = indexes.indexOf(maxIndex);
+    const count = at >= 0 ? counts[at]! : 0;
+    sourceIndexes[length] = atMax;
+    sourceCounts[length++] = count;
+    totalCount += count;
+  }
+  start = { ...start, ...addSorted(start, sourceIndexes.subarray(0, length), sourceCounts.subarray(0, length)) };
+  length = 0;
+  for (let i = 0; i < indexes.length && indexes[i]! < maxIndex; i++) {
+    if (!(counts[i]! > 0)) continue;
+    // Re-recording at a bucket's lowest value keeps the order (non-decreasing: several buckets may share one).
+    sourceIndexes[length] = indexOfValue(STANDARD_LAYOUT, valueOfIndex(layout, indexes[i]!));
+    sourceCounts[length++] = counts[i]!;
+    totalCount += counts[i]!;
+  }
+  const sum = addSorted(start, sourceIndexes.subarray(0, length), sourceCounts.subarray(0, length));
+  return { ...start, ...sum, totalCount };
+}
+
+function withCountZeroed(histogram: SparseLatencyHistogram, index: number): SparseLatencyHistogram {
+  const at = histogram.indexes.indexOf(index);
+  if (at < 0) return histogram;
+  const counts = histogram.counts.slice();
+  counts[at] = 0;
+  return { ...histogram, counts };
+}
+
+/**
+ * Adds (index, count) pairs sorted by index (equal indexes allowed) to a standard-layout histogram, with the 32-bit
+ * wrap-around of the library's Int32Array counts.
+ */
+function addSorted(target: SparseLatencyHistogram, indexes: Int32Array, counts: Int32Array): { indexes: Int32Array; counts: Int32Array } {
+  const outIndexes = new Int32Array(target.indexes.length + indexes.length);
+  const outCounts = new Int32Array(outIndexes.length);
+  let length = 0;
+  let a = 0;
+  let b = 0;
+  while (a < target.indexes.length || b < indexes.length) {
+    const fromTarget = b >= indexes.length || (a < target.indexes.length && target.indexes[a]! <= indexes[b]!);
+    const index = fromTarget ? target.indexes[a]! : indexes[b]!;
+    const count = fromTarget ? target.counts[a++]! : counts[b++]!;
+    if (length > 0 && outIndexes[length - 1] === index) outCounts[length - 1] = (outCounts[length - 1]! + count) | 0;
+    else {
+      outIndexes[length] = index;
+      outCounts[length] = count;
+      length++;
+    }
+  }
+  return { indexes: outIndexes.slice(0, length), counts: outCounts.slice(0, length) };
+}
+
+interface DenseInternals {
+  readonly unitMagnitude: number;
+  readonly subBucketHalfCountMagnitude: number;
+  readonly countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+}
+
+/** The sparse view of a dense histogram (for the rare histograms the fast decoder leaves to the library). */
+export function sparseFromDense(histogram: LatencyHistogram): SparseLatencyHistogram {
+  const dense = histogram as unknown as DenseInternals;
+  const indexes: number[] = [];
+  const counts: number[] = [];
+  for (let index = 0; index < dense.countsArrayLength; index++) {
+    const count = dense.getCountAtIndex(index);
+    if (count !== 0) {
+      indexes.push(index);
+      counts.push(count);
+    }
+  }
+  return {
+    layout: { unitMagnitude: dense.unitMagnitude, subBucketHalfCountMagnitude: dense.subBucketHalfCountMagnitude },
+    indexes: Int32Array.from(indexes),
+    counts: Int32Array.from(counts),
+    totalCount: histogram.totalCount,
+    maxValue: histogram.maxValue,
+    countsArrayLength: dense.countsArrayLength,
+  };
+}
