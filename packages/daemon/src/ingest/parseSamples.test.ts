@@ -31,6 +31,23 @@ describe('NDJSON samples', () => {
     expect(rejected[4]!.reason).toMatch(/future/);
   });
 
+  it('says what was given, and that a small `at` is probably seconds, not milliseconds', () => {
+    const body = [
+      '{"variant":"canary","ok":true}',
+      '{"variant":"canary","ok":"yes","latencyMs":1}',
+      '{"ok":true,"latencyMs":1}',
+      '{"variant":"canary","ok":true,"latencyMs":1,"at":1732400000}',
+    ].join('\n');
+    const { samples, rejected } = parseSampleLines(body, NOW);
+    expect(samples).toEqual([]);
+    expect(rejected.map((r) => r.reason)).toEqual([
+      'latencyMs must be a non-negative number of ms (missing)',
+      'needs "ok" (boolean) or "status" (integer HTTP status 0–999, 0 for a transport failure) (got "ok": "yes")',
+      'variant must be "canary" or "baseline" (missing)',
+      'at is 1732400000, which reads as 1970-01-21T01:13:20.000Z: it looks like seconds since epoch — send milliseconds (× 1000) or an ISO-8601 time',
+    ]);
+  });
+
   it('treats status 0 and 5xx as errors, 4xx as not', () => {
     const body = [0, 404, 500, 599].map((status) => JSON.stringify({ variant: 'canary', status, latencyMs: 1 })).join('\n');
     expect(parseSampleLines(body, NOW).samples.map((s) => s.ok)).toEqual([false, true, false, false]);

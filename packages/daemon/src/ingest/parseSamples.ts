@@ -27,6 +27,15 @@ export interface ParsedBatch {
   rejected: RejectedLine[];
 }
 
+/** 1973-03-03 in ms: a smaller `at` is almost certainly seconds since epoch sent where milliseconds are expected. */
+const MS_SINCE_EPOCH_MIN = 100_000_000_000;
+
+/** A value as it appears in a reason: JSON, bounded so one huge field cannot bloat the answer. */
+function shown(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
 const VARIANTS: Record<string, Variant> = { canary: 'canary', baseline: 'baseline', candidate: 'canary', stable: 'baseline' };
 
 /**
@@ -72,19 +81,22 @@ function toSample(value: unknown, receivedAt: number, line: number): ParsedSampl
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'expected a JSON object';
   const record = value as Record<string, unknown>;
   const variant = typeof record.variant === 'string' ? VARIANTS[record.variant] : undefined;
-  if (!variant) return `variant must be "canary" or "baseline" (got ${JSON.stringify(record.variant)})`;
+  if (!variant) return `variant must be "canary" or "baseline" (${record.variant === undefined ? 'missing' : `got ${shown(record.variant)}`})`;
   let ok: boolean;
   if (typeof record.ok === 'boolean') ok = record.ok;
   else if (Number.isInteger(record.status) && (record.status as number) >= 0 && (record.status as number) <= 999) ok = !isErrorStatus(record.status as number);
-  else return 'needs "ok" (boolean) or "status" (integer HTTP status, 0 for a transport failure)';
+  else if (record.ok === undefined && record.status === undefined) return 'needs "ok" (boolean) or "status" (integer HTTP status, 0 for a transport failure)';
+  else return `needs "ok" (boolean) or "status" (integer HTTP status 0–999, 0 for a transport failure) (got ${record.ok !== undefined ? `"ok": ${shown(record.ok)}` : `"status": ${shown(record.status)}`})`;
   const latencyMs = record.latencyMs;
   if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
-    return `latencyMs must be a non-negative number (got ${JSON.stringify(latencyMs)})`;
+    return `latencyMs must be a non-negative number of ms (${latencyMs === undefined ? 'missing' : `got ${shown(latencyMs)}`})`;
   }
   let at = receivedAt;
   if (typeof record.at === 'number' && Number.isFinite(record.at) && record.at > 0) at = Math.floor(record.at);
   else if (typeof record.at === 'string' && Number.isFinite(Date.parse(record.at))) at = Date.parse(record.at);
-  else if (record.at !== undefined) return `at must be ms since epoch or an ISO-8601 time (got ${JSON.stringify(record.at)})`;
+  else if (record.at !== undefined) return `at must be ms since epoch or an ISO-8601 time (got ${shown(record.at)})`;
+  // Any such time is long before any rollout, so the line would be refused as late; say the likely cause instead.
+  if (at < MS_SINCE_EPOCH_MIN) return `at is ${at}, which reads as ${new Date(at).toISOString()}: it looks like seconds since epoch — send milliseconds (× 1000) or an ISO-8601 time`;
   if (at > receivedAt + SAMPLE_FUTURE_MS_MAX) return `at is ${at - receivedAt} ms in the future (more than ${SAMPLE_FUTURE_MS_MAX} ms); check the producer's clock`;
   return { line, variant, ok, latencyMs, at };
 }
