@@ -97,6 +97,14 @@ describe('HTTP API', () => {
     expect((await call('POST', '/v1/rollouts/checkout-v2/commands/pause', '{"reason":"look"}')).body.rollout.state.phase).toBe('paused');
     expect((await call('POST', '/v1/rollouts/checkout-v2/commands/pause')).body.error.code).toBe('SLUICE_E_COMMAND_REJECTED');
     expect((await call('POST', '/v1/rollouts/checkout-v2/commands/launch')).status).toBe(404);
+    // A reason that is not a string, or under a misspelt key, is refused rather than dropped from the audit trail.
+    const positionBefore = (await call('GET', '/v1/rollouts/checkout-v2')).body.rollout.nextPosition;
+    const badReason = await call('POST', '/v1/rollouts/checkout-v2/commands/resume', '{"reason":5}');
+    expect(badReason.status).toBe(400);
+    expect(badReason.body.error.message).toMatch(/reason must be a string \(got 5\)/);
+    expect((await call('POST', '/v1/rollouts/checkout-v2/commands/resume', '{"reson":"typo"}')).body.error.message).toMatch(/unknown field "reson"/);
+    expect((await call('POST', '/v1/rollouts/checkout-v2/commands/resume', '[]')).status).toBe(400);
+    expect((await call('GET', '/v1/rollouts/checkout-v2')).body.rollout.nextPosition).toBe(positionBefore);
     await call('POST', '/v1/rollouts/checkout-v2/commands/abort');
     const ended = await call('POST', '/v1/rollouts/checkout-v2/samples', JSON.stringify({ variant: 'canary', ok: true, latencyMs: 1 }));
     expect(ended).toMatchObject({ status: 409, body: { error: { code: 'SLUICE_E_ROLLOUT_TERMINAL' } } });

@@ -64,6 +64,7 @@ export class RolloutService {
     if (!command) {
       throw new DaemonError('SLUICE_E_ROUTE_NOT_FOUND', `unknown command "${commandPath}"; use one of: ${Object.keys(COMMANDS_BY_PATH).join(', ')}`);
     }
+    checkCommandBody(body);
     const actor = typeof body.actor === 'string' ? body.actor.slice(0, 128) : 'api';
     const reason = typeof body.reason === 'string' ? body.reason.slice(0, 1_024) : undefined;
     const events = this.#runtime.command(rolloutId, command, this.#now(), actor, reason);
@@ -145,4 +146,18 @@ function batchAnswer(result: IngestResult, parseRejected: RejectedLine[]): Batch
   const rejected = [...parseRejected, ...result.rejected].sort((a, b) => a.line - b.line);
   const status = rejected.length === 0 ? 200 : result.accepted > 0 ? 207 : 400;
   return { status, body: { accepted: result.accepted, rejectedCount: rejected.length, rejected: rejected.slice(0, REJECTED_LINES_REPORTED_MAX) } };
+}
+
+/**
+ * A command's body is `{"reason"?: string, "actor"?: string}`. Anything else is refused before the command is appended:
+ * a reason sent as a number or under a misspelt key would otherwise be dropped from the audit trail without a word.
+ */
+function checkCommandBody(body: unknown): void {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new DaemonError('SLUICE_E_BODY_INVALID', 'a command body must be a JSON object: {"reason": "…", "actor": "…"} (both optional)');
+  }
+  for (const [key, value] of Object.entries(body)) {
+    if (key !== 'reason' && key !== 'actor') throw new DaemonError('SLUICE_E_BODY_INVALID', `unknown field "${key}" in the command body; it takes only "reason" and "actor" (strings)`);
+    if (typeof value !== 'string') throw new DaemonError('SLUICE_E_BODY_INVALID', `${key} must be a string (got ${JSON.stringify(value)})`);
+  }
 }
