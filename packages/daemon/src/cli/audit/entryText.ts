@@ -57,3 +57,13 @@ export function describeEntry(event: AnyStoredEvent, spec: RolloutSpec | null): 
       return 'tick';
   }
 }
+
+/** A duration for people: `850ms`, `1.5s`, `6m5s`. */
+export function formatMs(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`;
+  if (ms < 60_000) return `${Number((ms / 1_000).toFixed(2))}s`;
+  const s = Math.round(ms / 1_000);
+  const h = Math.floor(s / 3_600);
+  const m = Math.floor((s % 3_600) / 60);
+  return `${h > 0 ? `${h}h` : ''}${m > 0 || h > 0 ? `${m}m` : ''}${s % 60}s`;
+}

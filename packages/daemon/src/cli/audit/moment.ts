@@ -1,7 +1,7 @@
 import { decide, initialRolloutState, isInputType, rolloutView, type AnyStoredEvent, type NewInputEvent, type RolloutState } from '@sluice/core';
 import { rolloutJsonOf } from '../../runtime/rolloutJson.js';
 import { iso } from './entryText.js';
-import type { AuditTimeline, EntryKind, TimelineEntry } from './timeline.js';
+import type { AuditTimeline, EntryKind, TimelineEntry } from './timelineTypes.js';
 
 /**
  * A rollout at one moment (`sluice audit --db FILE ID --at TIME`): its state then, and the decision nearest to that

@@ -2,7 +2,8 @@ import { formatDurationMs, type Evidence } from '@sluice/core';
 import { pad } from '../format.js';
 import { rolloutBlock } from '../renderRollout.js';
 import type { AuditMoment } from './moment.js';
-import { formatMs, type AuditEnding, type AuditTimeline, type EntryKind, type TimelineEntry } from './timeline.js';
+import { formatMs } from './entryText.js';
+import type { AuditEnding, AuditTimeline, EntryKind, TimelineEntry } from './timelineTypes.js';
 
 /** Text output of `sluice audit`: the list of rollouts, one rollout's timeline, or one moment. Times in UTC ISO. */
 
@@ -28,9 +29,10 @@ const LABEL: Record<EntryKind, string> = {
 
 export function renderList(timelines: readonly AuditTimeline[], file: string): string {
   if (timelines.length === 0) return `${file}: no rollouts in this log\n`;
-  const lines = [`${pad('ROLLOUT', 24)} ${pad('OUTCOME', 11)} ${pad('CREATED', 24)} ${pad('ENDED', 24)} REASON`];
+  const width = Math.max(7, ...timelines.map((t) => t.rolloutId.length));
+  const lines = [`${pad('ROLLOUT', width)}  ${pad('OUTCOME', 11)} ${pad('CREATED', 24)} ${pad('ENDED', 24)} REASON`];
   for (const t of timelines) {
-    lines.push(`${pad(t.rolloutId, 24)} ${pad(t.outcome, 11)} ${pad(t.createdAt, 24)} ${pad(t.endedAt ?? '-', 24)} ${t.reason}`);
+    lines.push(`${pad(t.rolloutId, width)}  ${pad(t.outcome, 11)} ${pad(t.createdAt, 24)} ${pad(t.endedAt ?? '-', 24)} ${t.reason}`);
   }
   lines.push(`(sluice audit --db ${file} ID for one rollout's timeline)`);
   return `${lines.join('\n')}\n`;
