@@ -33,6 +33,19 @@ describe('sluice CLI against a daemon', () => {
     expect(err).toMatch(/daemon not reachable at 127\.0\.0\.1:1 .*start it with `sluice daemon`/);
   });
 
+  it('refuses a --url that is not a URL as a bad flag (exit 2), not as an unreachable daemon', async () => {
+    const { code, err } = await run(['status', '--url', 'notaurl:::']);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(/--url "notaurl:::" is not an http\(s\) URL or host:port/);
+    expect((await run(['status', '--url', 'ftp://127.0.0.1:7400'])).code).toBe(EXIT.usage);
+  });
+
+  it('names each bad demo flag with the value given, before starting anything (exit 2)', async () => {
+    const { code, err } = await run(['demo', '--fault-rate', '2', '--rps', '12.5']);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toBe('sluice demo: --fault-rate must be a number within 0–1 (got "2")\nsluice demo: --rps must be an integer within 10–5000 (got "12.5")\n');
+  });
+
   it('starts, shows, pauses and resumes a rollout, in human and JSON output', async () => {
     const { client, specFile } = await setUp();
     const started = await run(['start', specFile, ...client]);

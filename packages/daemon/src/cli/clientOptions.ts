@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readTokenFile } from '../config/token.js';
 import { DaemonClient } from '../client/DaemonClient.js';
+import { DaemonError } from '../errors.js';
 
 export interface ClientFlags {
   url?: string;
@@ -25,7 +26,12 @@ export function withClientOptions(command: Command): Command {
 /** Builds the client from flags > environment > defaults. SLUICE_TOKEN (the token itself) is honoured for CI. */
 export function clientFrom(flags: ClientFlags, env: NodeJS.ProcessEnv = process.env): DaemonClient {
   const url = flags.url ?? env.SLUICE_URL ?? DEFAULT_DAEMON_URL;
+  const full = url.includes('://') ? url : `http://${url}`;
+  if (!URL.canParse(full) || !['http:', 'https:'].includes(new URL(full).protocol)) {
+    const from = flags.url !== undefined ? '--url' : 'SLUICE_URL';
+    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `${from} ${JSON.stringify(url)} is not an http(s) URL or host:port — use e.g. http://127.0.0.1:7400 or 127.0.0.1:7400`);
+  }
   const tokenFile = flags.tokenFile ?? env.SLUICE_TOKEN_FILE ?? (existsSync(DEFAULT_TOKEN_FILE) ? DEFAULT_TOKEN_FILE : undefined);
   const token = tokenFile ? readTokenFile(tokenFile) : env.SLUICE_TOKEN;
-  return new DaemonClient({ url: url.includes('://') ? url : `http://${url}`, token });
+  return new DaemonClient({ url: full, token });
 }

@@ -19,8 +19,14 @@ export function registerDemo(program: Command, io: CliIo): void {
       const extraLatencyMs = Number(flags.extraLatencyMs);
       const requestsPerSecond = Number(flags.rps);
       const stageMs = Number(flags.stageSeconds) * 1000;
-      if (!(faultRate >= 0 && faultRate <= 1) || !(extraLatencyMs >= 0) || !(requestsPerSecond >= 10 && requestsPerSecond <= 5_000) || !(stageMs >= 500)) {
-        io.err('sluice demo: --fault-rate must be within 0–1, --extra-latency-ms ≥ 0, --rps within 10–5000, --stage-seconds ≥ 0.5\n');
+      const problems = [
+        !(faultRate >= 0 && faultRate <= 1) && `--fault-rate must be a number within 0–1 (got ${JSON.stringify(flags.faultRate)})`,
+        !(extraLatencyMs >= 0) && `--extra-latency-ms must be a number ≥ 0 (got ${JSON.stringify(flags.extraLatencyMs)})`,
+        !(Number.isInteger(requestsPerSecond) && requestsPerSecond >= 10 && requestsPerSecond <= 5_000) && `--rps must be an integer within 10–5000 (got ${JSON.stringify(flags.rps)})`,
+        !(stageMs >= 500) && `--stage-seconds must be a number ≥ 0.5 (got ${JSON.stringify(flags.stageSeconds)})`,
+      ].filter((problem): problem is string => typeof problem === 'string');
+      if (problems.length > 0) {
+        io.err(problems.map((problem) => `sluice demo: ${problem}\n`).join(''));
         throw new CliExit(EXIT.usage);
       }
       const result = await runDemo({ dir: flags.dir, faultRate, extraLatencyMs, requestsPerSecond, stageMs, windowMs: DEMO_DEFAULTS.windowMs, out: (line) => io.out(`${line}\n`) });
