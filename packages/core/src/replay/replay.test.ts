@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NewEvent, NewInputEvent } from '../events/eventTypes.js';
 import { createRolloutDecider } from '../machine/decider.js';
@@ -130,5 +131,25 @@ describe('sameDecision', () => {
     expect(sameDecision(paused({ reason: 'x', extra: { b: [1, 2] } }), paused({ reason: 'x', extra: { b: [2, 1] } }))).toBe(false);
     expect(sameDecision(paused({ reason: 'x', n: null }), paused({ reason: 'x' }))).toBe(false);
     expect(sameDecision(paused({ reason: 'x' }), { type: 'paused', at: 2, data: { reason: 'x' } } as never)).toBe(false);
+  });
+
+  it('is equality of the canonical JSON the log stores (property)', () => {
+    // Canonical JSON sorts keys and drops undefined properties: equal text is exactly what the comparison must find.
+    const canonical = (value: unknown): string =>
+      JSON.stringify(value, (_key, v: unknown) =>
+        v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+      );
+    const value = fc.letrec((tie) => ({
+      // undefined only as a property value: in an array it is no JSON value at all.
+      node: fc.oneof({ depthSize: 'small' }, fc.constantFrom(null, 0, 1, 'a', true), fc.array(tie('node'), { maxLength: 3 }), tie('object')),
+      object: fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(tie('node'), fc.constant(undefined)), { maxKeys: 3 }),
+    })).node;
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('a', 'b', 'c'), value), fc.dictionary(fc.constantFrom('a', 'b', 'c'), value), (left, right) => {
+        expect(sameDecision(paused(left), paused(right))).toBe(canonical(left) === canonical(right));
+        expect(sameDecision(paused(left), paused(structuredClone(left)))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
