@@ -46,7 +46,7 @@ export function describeEntry(event: AnyStoredEvent, spec: RolloutSpec | null): 
     case 'completed':
       return '100% verified: the rollout is complete';
     case 'aborted':
-      return `aborted: ${event.data.reason}`;
+      return event.data.reason.startsWith('aborted') ? event.data.reason : `aborted: ${event.data.reason}`;
     case 'samples.window':
       return `window: canary ${event.data.canary.errors}/${event.data.canary.count} errors, baseline ${event.data.baseline.errors}/${event.data.baseline.count}`;
     case 'health.checked':

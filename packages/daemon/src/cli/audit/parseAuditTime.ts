@@ -2,13 +2,13 @@ import { DaemonError } from '../../errors.js';
 
 const DAY_MS = 86_400_000;
 const CLOCK = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
-const EPOCH_MS = /^\d{10,16}$/;
+const EPOCH_MS = /^\d{10,15}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * Parses `sluice audit --at TIME` into ms since epoch. Accepted: an ISO 8601 time (`2026-01-15T14:02:00Z`; without an
  * offset it is UTC, never the machine's zone), `HH:MM[:SS[.mmm]]` in UTC on a day of the rollout (its first day on
- * which that time falls between its first and last event, else its first day), or ms since epoch (10–16 digits).
+ * which that time falls between its first and last event, else its first day), or ms since epoch (10–15 digits).
  * @throws DaemonError SLUICE_E_ARGUMENT_INVALID naming the accepted forms.
  */
 export function parseAuditTime(text: string, rollout: { firstAt: number; lastAt: number }): number {

@@ -88,7 +88,8 @@ function endingLines(e: AuditEnding): string[] {
     aborted: 'aborted',
     held: 'held for an operator',
   };
-  const cause = [e.reason ? `reason ${e.reason}` : '', e.gate ? `gate ${e.gate}` : '', e.actor ? `by ${e.actor}` : ''].filter(Boolean).join(', ');
+  const by = e.actor && !e.reason?.includes(e.actor) ? `by ${e.actor}` : '';
+  const cause = [e.reason ? `${e.outcome === 'aborted' ? '' : 'reason '}${e.reason}` : '', e.gate ? `gate ${e.gate}` : '', by].filter(Boolean).join(', ');
   const lines = [`ending: ${title[e.outcome]}`, `  decided   ${e.at} in stage ${e.stage}${cause ? ` (${cause})` : ''}`];
   if (e.summary) lines.push(`  evidence  ${e.summary}`);
   if (e.evidence) lines.push(...evidenceLines(e.evidence, '  numbers   ', '            '));

@@ -10,7 +10,7 @@ import { buildTimeline, TIMELINE_ENTRIES_MAX } from './timeline.js';
 
 // The timeline is a pure function of stored events; the events come from real simulated logs (see the fixture).
 let dir: string;
-const events: Record<'ok' | 'bad', AnyStoredEvent[]> = { ok: [], bad: [] };
+const events: Record<'ok' | 'bad' | 'held', AnyStoredEvent[]> = { ok: [], bad: [], held: [] };
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-audit-timeline-'));
   const file = join(dir, 'events.db');
@@ -18,6 +18,7 @@ beforeAll(() => {
   const log = EventLog.open(file, { readonly: true });
   events.ok = [...log.read('ok')];
   events.bad = [...log.read('bad')];
+  events.held = [...log.read('held')];
   log.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,6 +107,26 @@ describe('buildTimeline on a completed rollout', () => {
     const t = buildTimeline([...events.ok, ...flood]);
     expect(t.entries).toHaveLength(TIMELINE_ENTRIES_MAX);
     expect(t.entriesOmitted).toBeGreaterThan(5);
+  });
+});
+
+describe('buildTimeline on a rollout that held and was aborted', () => {
+  it('shows the hold with its gate, then the abort by the operator as the ending', () => {
+    const t = buildTimeline(events.held);
+    const held = first(events.held, (e) => e.type === 'stage.held');
+    expect(t.entries.find((e) => e.kind === 'held')).toMatchObject({ at: iso(held.at), text: expect.stringContaining('holding on gate errorRate') });
+    expect(t.entries.find((e) => e.kind === 'held')?.evidence).toMatchObject({ maxPercent: 10 });
+    expect(t.outcome).toBe('aborted');
+    expect(t.ending).toMatchObject({ outcome: 'aborted', stage: 'canary', actor: OPERATOR, reason: expect.stringContaining('the candidate fails') });
+    // The simulator stops at the terminal decision: no adapter verified 0% in this log, and the audit says so.
+    expect(t.ending?.finalWeightVerifiedAt).toBeNull();
+  });
+
+  it('names the hold as the ending while the rollout is still holding', () => {
+    const untilHeld = events.held.filter((e) => e.position <= first(events.held, (x) => x.type === 'stage.held').position);
+    const t = buildTimeline(untilHeld);
+    expect(t).toMatchObject({ outcome: 'unfinished', phase: 'holding', ending: { outcome: 'held', gate: 'errorRate' } });
+    expect(t.reason).toMatch(/^holding in stage canary \(gate errorRate\): canary error rate/);
   });
 });
 

@@ -270,7 +270,7 @@ function reasonLine(phase: string, stage: string | null, ending: AuditEnding | n
     case 'completed':
       return `completed from stage ${ending.stage}`;
     case 'aborted':
-      return `aborted in stage ${ending.stage}${ending.actor ? ` by ${ending.actor}` : ''}: ${ending.reason ?? ''}`;
+      return `aborted in stage ${ending.stage}: ${ending.reason ?? ''}${ending.actor && !ending.reason?.includes(ending.actor) ? ` (by ${ending.actor})` : ''}`;
     case 'held':
       return `holding in stage ${ending.stage} (${cause}): ${ending.summary ?? ''}`;
     default:

@@ -32,8 +32,9 @@ describe('sluice audit', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^ok\s+completed\s+2026-01-01T00:00:00\.000Z\s+2026-01-01T\S+Z\s+completed from stage full$/m);
     expect(out).toMatch(/^bad\s+rolledBack\s+.*rolled back from stage canary \(gate compareErrorRate\): canary error rate/m);
+    expect(out).toMatch(/^held\s+aborted\s+.*aborted in stage canary: aborted by cli:alice: the candidate fails; aborting$/m);
     const json = JSON.parse((await run('audit', '--db', file, '--json')).out);
-    expect(json).toMatchObject({ ok: true, file, rollouts: [{ rolloutId: 'ok', outcome: 'completed' }, { rolloutId: 'bad', outcome: 'rolledBack', stage: 'canary' }] });
+    expect(json).toMatchObject({ ok: true, file, rollouts: [{ rolloutId: 'ok', outcome: 'completed' }, { rolloutId: 'bad', outcome: 'rolledBack', stage: 'canary' }, { rolloutId: 'held', outcome: 'aborted' }] });
   });
 
   it('prints a rolled-back rollout as a timeline ending with the gate, its numbers and the time to verified 0', async () => {
@@ -89,7 +90,7 @@ describe('sluice audit', () => {
     expect(await run('audit', '--db', other)).toMatchObject({ code: 2, err: expect.stringContaining('not a Sluice event log') });
     const unknown = await run('audit', '--db', file, 'nope', '--json');
     expect(unknown.code).toBe(2);
-    expect(JSON.parse(unknown.out)).toMatchObject({ ok: false, error: { code: 'SLUICE_E_ROLLOUT_NOT_FOUND', message: expect.stringContaining('it holds: ok, bad') } });
+    expect(JSON.parse(unknown.out)).toMatchObject({ ok: false, error: { code: 'SLUICE_E_ROLLOUT_NOT_FOUND', message: expect.stringContaining('it holds: ok, bad, held') } });
     const badTime = await run('audit', '--db', file, 'bad', '--at', 'teatime', '--json');
     expect(badTime.code).toBe(2);
     expect(JSON.parse(badTime.out)).toMatchObject({ error: { code: 'SLUICE_E_ARGUMENT_INVALID', message: expect.stringContaining('HH:MM[:SS]') } });
@@ -106,7 +107,7 @@ describe('sluice events and status with --db (offline)', () => {
     expect(out).toMatch(/rollback\.completed/);
     const lines = (await run('events', 'bad', '--db', file, '--json')).out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ rolloutId: 'bad', position: 0, type: 'rollout.created' });
-    expect(await run('events', 'nope', '--db', file)).toMatchObject({ code: 2, err: expect.stringContaining('it holds: ok, bad') });
+    expect(await run('events', 'nope', '--db', file)).toMatchObject({ code: 2, err: expect.stringContaining('it holds: ok, bad, held') });
     expect(await run('events', 'bad', '--db', file, '--follow')).toMatchObject({ code: 2, err: expect.stringContaining('--follow') });
   });
 
