@@ -1,4 +1,4 @@
-import { gateNameOf, type AnyStoredEvent, type Evidence, type RolloutSpec } from '@sluice/core';
+import { EventInvalidError, gateNameOf, type AnyStoredEvent, type Evidence, type RolloutSpec } from '@sluice/core';
 import { describeEntry, formatMs, iso } from './entryText.js';
 import type { AuditEnding, AuditOutcome, AuditTimeline, EntryKind, GateHistory, TimelineEntry } from './timelineTypes.js';
 
@@ -22,6 +22,7 @@ interface Pending {
 
 class TimelineFold {
   private spec: RolloutSpec | null = null;
+  private rolloutId = '';
   private count = 0;
   private firstAt = 0;
   private lastAt = 0;
@@ -41,7 +42,10 @@ class TimelineFold {
   private lastVerified: { generation: number; weightPercent: number; at: number } | null = null;
 
   add(event: AnyStoredEvent): void {
-    if (this.count === 0) this.firstAt = event.at;
+    if (this.count === 0) {
+      this.firstAt = event.at;
+      this.rolloutId = event.rolloutId;
+    }
     this.count += 1;
     this.lastAt = event.at;
     if (event.type === 'samples.window' || event.type === 'tick' || event.type === 'health.checked' || event.type === 'metric.observed') return;
@@ -138,7 +142,10 @@ class TimelineFold {
 
   result(): AuditTimeline {
     const spec = this.spec;
-    if (spec === null) throw new Error('audit: the rollout has no rollout.created event at position 0');
+    if (spec === null) {
+      // Only a log edited outside Sluice (or an empty event list) lacks it: a coded error, not a crash.
+      throw new EventInvalidError({ rolloutId: this.rolloutId, position: 0, field: 'type' }, 'the rollout has no rollout.created event; `sluice verify --db FILE` checks the log');
+    }
     const outcome: AuditOutcome =
       this.phase === 'completed' ? 'completed' : this.phase === 'rolledBack' ? 'rolledBack' : this.phase === 'aborted' ? 'aborted' : 'unfinished';
     const ending = this.pending?.ending ?? null;
