@@ -113,8 +113,8 @@ export const healthProbeSchema = z
 export const sourcesSchema = z
   .object({
     health: healthProbeSchema.optional().describe('Health-check prober of the candidate'),
-    prometheus: z.record(z.string(), z.unknown()).optional().describe('Prometheus query source, validated by the daemon'),
-    accessLog: z.record(z.string(), z.unknown()).optional().describe('Access-log tail source, validated by the daemon'),
+    prometheus: z.record(z.string(), z.unknown()).optional().describe('Prometheus query source (url, selector, versionLabel, queries, …), validated by the daemon when the rollout is created; every field is in docs/sources.md, "Prometheus source"'),
+    accessLog: z.record(z.string(), z.unknown()).optional().describe('nginx access-log tail source (path, baselineAddresses, candidateAddresses, …), validated by the daemon when the rollout is created; every field is in docs/adapters/nginx.md, "Access-log source"'),
   })
   .strict()
   .default({});
