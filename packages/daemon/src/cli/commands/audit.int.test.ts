@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAuditLogs } from '../audit/auditLogs.fixture.js';
-import { main, type CliIo } from '../main.js';
+import { runCli } from '../../testing/runCli.js';
 
 let dir: string;
 let file: string;
@@ -16,14 +16,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s) };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
-
+const run = runCli;
 const digest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('sluice audit', () => {
