@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualTimers } from '../sources/timers.js';
+import { eventually } from '../testing/eventually.js';
 import { ApprovalChecker, type ApprovalPayload, type ApprovalResult } from './approvalChecker.js';
 
 describe('ApprovalChecker', () => {
@@ -14,10 +15,8 @@ describe('ApprovalChecker', () => {
   let gaveUp: ApprovalResult[];
   let checker: ApprovalChecker;
 
-  const settle = async (what: string, predicate: () => boolean) => {
-    for (let i = 0; i < 1_000 && !predicate(); i++) await new Promise((done) => setTimeout(done, 5));
-    if (!predicate()) throw new Error(`never happened: ${what}`);
-  };
+  // Waits (real I/O to the test server, bounded) until `predicate` holds; the checker's own clock is virtual.
+  const settle = (what: string, predicate: () => boolean) => eventually(what, () => (predicate() ? true : undefined));
 
   beforeEach(async () => {
     bodies = [];

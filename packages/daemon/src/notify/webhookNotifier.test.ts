@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualTimers } from '../sources/timers.js';
+import { eventually } from '../testing/eventually.js';
 import { verifyWebhookSignature } from './signature.js';
 import { WebhookNotifier, type DeliveryOutcome } from './webhookNotifier.js';
 
@@ -40,13 +41,7 @@ class Receiver {
 }
 
 /** Waits (real I/O, bounded) until `predicate` holds. */
-async function eventually(what: string, predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 1_000; i++) {
-    if (predicate()) return;
-    await new Promise((done) => setTimeout(done, 5));
-  }
-  throw new Error(`never happened: ${what}`);
-}
+const settle = (what: string, predicate: () => boolean): Promise<true> => eventually(what, () => (predicate() ? true : undefined));
 
 const rollbackStarted = {
   rolloutId: 'checkout-v2',
@@ -122,11 +117,11 @@ describe('WebhookNotifier', () => {
     let calls = 0;
     receiver.respond = () => (++calls === 1 ? 503 : calls === 2 ? 'hang' : 200);
     notifier.notify(rollbackStarted, { service: 'checkout', webhooks: [{ url: `${base}/flaky`, secretEnv: 'HOOK_SECRET' }] });
-    await eventually('first attempt answered and backoff scheduled', () => receiver.received.length === 1 && timers.nextDelayMs() === 1_000);
+    await settle('first attempt answered and backoff scheduled', () => receiver.received.length === 1 && timers.nextDelayMs() === 1_000);
     await timers.advanceBy(1_000);
-    await eventually('second attempt arrived', () => receiver.received.length === 2);
+    await settle('second attempt arrived', () => receiver.received.length === 2);
     await timers.advanceBy(2_000); // the hanging attempt times out
-    await eventually('backoff after timeout scheduled', () => timers.nextDelayMs() === 2_000);
+    await settle('backoff after timeout scheduled', () => timers.nextDelayMs() === 2_000);
     await timers.advanceBy(2_000);
     await notifier.whenIdle();
     expect(receiver.received.map((r) => r.headers['x-sluice-attempt'])).toEqual(['1', '2', '3']);
@@ -139,7 +134,7 @@ describe('WebhookNotifier', () => {
     receiver.respond = (r) => (r.path === '/gone' ? 410 : 500);
     notifier.notify(rollbackStarted, { service: 'checkout', webhooks: [{ url: `${base}/gone` }, { url: `${base}/broken` }] });
     for (let i = 0; i < 2; i++) {
-      await eventually(`retry ${i + 1} scheduled`, () => timers.nextDelayMs() !== undefined && timers.pendingCount === 1);
+      await settle(`retry ${i + 1} scheduled`, () => timers.nextDelayMs() !== undefined && timers.pendingCount === 1);
       await timers.advanceBy(timers.nextDelayMs()!);
     }
     await notifier.whenIdle();

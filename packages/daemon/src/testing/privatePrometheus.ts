@@ -5,7 +5,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { eventually } from './startTestDaemon.js';
+import { eventually } from './eventually.js';
 
 const REPO = resolve(import.meta.dirname, '../../../..');
 const READY_TIMEOUT_MS = 30_000;

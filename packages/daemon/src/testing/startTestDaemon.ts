@@ -6,6 +6,8 @@ import { Daemon } from '../Daemon.js';
 import { createLogger } from '../logger.js';
 import type { AdapterFactory } from '../runtime/RolloutRuntime.js';
 
+export { eventually } from './eventually.js';
+
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
 /** An in-process daemon on a temporary file and an ephemeral port, for integration tests. */
@@ -25,15 +27,4 @@ export async function startTestDaemon(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `probe` every 20 ms until it returns a value, for at most `timeoutMs` (a bound, not a timing assertion). */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
