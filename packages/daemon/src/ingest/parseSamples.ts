@@ -1,4 +1,5 @@
 import { isErrorStatus, type Variant } from '@sluice/core';
+import { parseNdjsonLines, shown, VARIANT_NAMES, type RejectedLine } from './ndjsonLines.js';
 
 /** Lines per batch; a longer body is refused whole (split it). */
 export const BATCH_LINES_MAX = 200_000;
@@ -16,11 +17,7 @@ export interface ParsedSample {
   at: number;
 }
 
-export interface RejectedLine {
-  /** 1-based line number in the request body. */
-  line: number;
-  reason: string;
-}
+export type { RejectedLine } from './ndjsonLines.js';
 
 export interface ParsedBatch {
   samples: ParsedSample[];
@@ -30,14 +27,6 @@ export interface ParsedBatch {
 /** 1973-03-03 in ms: a smaller `at` is almost certainly seconds since epoch sent where milliseconds are expected. */
 const MS_SINCE_EPOCH_MIN = 100_000_000_000;
 
-/** A value as it appears in a reason: JSON, bounded so one huge field cannot bloat the answer. */
-function shown(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-}
-
-const VARIANTS: Record<string, Variant> = { canary: 'canary', baseline: 'baseline', candidate: 'canary', stable: 'baseline' };
-
 /**
  * Parses an NDJSON body of per-request samples. Each non-blank line is one JSON object:
  * `{"variant":"canary","ok":true,"latencyMs":12.3,"at":1732400000000}` or with `"status":503` instead of `ok`.
@@ -45,28 +34,7 @@ const VARIANTS: Record<string, Variant> = { canary: 'canary', baseline: 'baselin
  * the reason; the other lines are kept (docs/api.md "Partial acceptance").
  */
 export function parseSampleLines(text: string, receivedAt: number): ParsedBatch {
-  const samples: ParsedSample[] = [];
-  const rejected: RejectedLine[] = [];
-  let start = 0;
-  let line = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    line++;
-    const raw = text.slice(start, end);
-    start = end + 1;
-    if (raw.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      rejected.push({ line, reason: `not JSON: ${(error as Error).message}` });
-      continue;
-    }
-    const result = toSample(value, receivedAt, line);
-    if (typeof result === 'string') rejected.push({ line, reason: result });
-    else samples.push(result);
-  }
+  const { items: samples, rejected } = parseNdjsonLines(text, (value, line) => toSample(value, receivedAt, line));
   return { samples, rejected };
 }
 
@@ -80,7 +48,7 @@ export function countLines(text: string): number {
 function toSample(value: unknown, receivedAt: number, line: number): ParsedSample | string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'expected a JSON object';
   const record = value as Record<string, unknown>;
-  const variant = typeof record.variant === 'string' ? VARIANTS[record.variant] : undefined;
+  const variant = typeof record.variant === 'string' ? VARIANT_NAMES[record.variant] : undefined;
   if (!variant) return `variant must be "canary" or "baseline" (${record.variant === undefined ? 'missing' : `got ${shown(record.variant)}`})`;
   let ok: boolean;
   if (typeof record.ok === 'boolean') ok = record.ok;

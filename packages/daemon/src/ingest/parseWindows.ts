@@ -1,8 +1,7 @@
-import { decodeLatencyHistogram, type Variant } from '@sluice/core';
+import { decodeLatencyHistogram } from '@sluice/core';
 import type { AggregateWindow } from './IngestPipeline.js';
-import type { RejectedLine } from './parseSamples.js';
+import { parseNdjsonLines, shown, VARIANT_NAMES, type RejectedLine } from './ndjsonLines.js';
 
-const VARIANTS: Record<string, Variant> = { canary: 'canary', baseline: 'baseline', candidate: 'canary', stable: 'baseline' };
 /** Requests one pre-aggregated line may carry. */
 export const WINDOW_COUNT_MAX = 1_000_000_000;
 
@@ -13,31 +12,15 @@ export const WINDOW_COUNT_MAX = 1_000_000_000;
  * of microseconds) is optional. Bad lines are rejected with their number and reason; the others are kept.
  */
 export function parseWindowLines(text: string, windowMs: number): { windows: AggregateWindow[]; rejected: RejectedLine[] } {
-  const windows: AggregateWindow[] = [];
-  const rejected: RejectedLine[] = [];
-  const lines = text.split('\n');
-  lines.forEach((raw, index) => {
-    const line = index + 1;
-    if (raw.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      rejected.push({ line, reason: `not JSON: ${(error as Error).message}` });
-      return;
-    }
-    const result = toWindow(value, windowMs, line);
-    if (typeof result === 'string') rejected.push({ line, reason: result });
-    else windows.push(result);
-  });
+  const { items: windows, rejected } = parseNdjsonLines(text, (value, line) => toWindow(value, windowMs, line));
   return { windows, rejected };
 }
 
 function toWindow(value: unknown, windowMs: number, line: number): AggregateWindow | string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'expected a JSON object';
   const r = value as Record<string, unknown>;
-  const variant = typeof r.variant === 'string' ? VARIANTS[r.variant] : undefined;
-  if (!variant) return `variant must be "canary" or "baseline" (got ${JSON.stringify(r.variant)})`;
+  const variant = typeof r.variant === 'string' ? VARIANT_NAMES[r.variant] : undefined;
+  if (!variant) return `variant must be "canary" or "baseline" (${r.variant === undefined ? 'missing' : `got ${shown(r.variant)}`})`;
   if (!Number.isSafeInteger(r.windowStartAt) || (r.windowStartAt as number) <= 0) return 'windowStartAt must be ms since epoch (an integer)';
   if ((r.windowStartAt as number) % windowMs !== 0) return `windowStartAt must be a multiple of the rollout's window (${windowMs} ms)`;
   if (!Number.isSafeInteger(r.count) || (r.count as number) < 0 || (r.count as number) > WINDOW_COUNT_MAX) return `count must be an integer in [0, ${WINDOW_COUNT_MAX}]`;
