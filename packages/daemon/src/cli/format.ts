@@ -2,7 +2,8 @@
 
 /** A fixed-width bar of the canary share, e.g. `[####----------------]  20.00%`. */
 export function weightBar(weightPercent: number | null | undefined, width = 20): string {
-  if (weightPercent === null || weightPercent === undefined) return `[${'?'.repeat(width)}]      ?`;
+  // No weight verified yet (the adapter has not answered): an empty bar reading "none", not a row of question marks.
+  if (weightPercent === null || weightPercent === undefined) return `[${' '.repeat(width)}] ${'none'.padStart(7)}`;
   const filled = Math.round((Math.min(100, Math.max(0, weightPercent)) / 100) * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${weightPercent.toFixed(2).padStart(6)}%`;
 }
