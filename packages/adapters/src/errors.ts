@@ -1,4 +1,4 @@
-import { SluiceError, SpecValidationError, type SluiceErrorCode, type ValidationIssue } from '@sluice/core';
+import { formatPath, SluiceError, SpecValidationError, valueAtPath, type SluiceErrorCode, type ValidationIssue } from '@sluice/core';
 import type { z } from 'zod';
 
 /**
@@ -27,28 +27,39 @@ export function readError(adapterType: string, message: string, options?: { caus
   return new AdapterError('SLUICE_E_ADAPTER_READ', adapterType, message, options);
 }
 
-/**
- * Validates adapter options with a zod schema. On failure throws a SpecValidationError with code
- * SLUICE_E_ADAPTER_OPTIONS listing every problem at its path (`adapter.options.hashKey.kind`) and what is allowed.
- */
-export function parseAdapterOptions<S extends z.ZodType>(adapterType: string, schema: S, options: unknown): z.output<S> {
-  const parsed = schema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  const issues: ValidationIssue[] = parsed.error.issues.map((issue) => ({
-    path: ['adapter', 'options', ...issue.path].map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join(''),
-    message: describeIssue(issue),
-  }));
-  throw new SpecValidationError(issues, `${adapterType} adapter options`, 'SLUICE_E_ADAPTER_OPTIONS');
+/** Where options sit in the spec, for messages: adapters by default; a source (e.g. `sources.accessLog`) says so. */
+export interface OptionsLocation {
+  /** What the message calls the options. Default `<adapterType> adapter options`. */
+  label?: string;
+  /** Spec path of the options object. Default `adapter.options`. */
+  pathPrefix?: readonly PropertyKey[];
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/**
+ * Validates adapter (or source) options with a zod schema. On failure throws a SpecValidationError with code
+ * SLUICE_E_ADAPTER_OPTIONS listing every problem at its spec path (`adapter.options.hashKey.kind`,
+ * `sources.accessLog.path`), what is allowed, and what was given.
+ */
+export function parseAdapterOptions<S extends z.ZodType>(adapterType: string, schema: S, options: unknown, location: OptionsLocation = {}): z.output<S> {
+  const input = options ?? {};
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues: ValidationIssue[] = parsed.error.issues.map((issue) => ({
+    path: formatPath([...(location.pathPrefix ?? ['adapter', 'options']), ...issue.path]),
+    message: describeIssue(issue, valueAtPath(input, issue.path)),
+  }));
+  throw new SpecValidationError(issues, location.label ?? `${adapterType} adapter options`, 'SLUICE_E_ADAPTER_OPTIONS');
+}
+
+// zod does not report the offending input by default, so the value is looked up in the options themselves.
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them or check the spelling in the adapter docs`;
     case 'invalid_value':
       return `${issue.message}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_type':
-      return issue.input === undefined ? `is required (${issue.expected})` : issue.message;
+      return value === undefined ? `is required (${issue.expected})` : `${issue.message} (got ${JSON.stringify(value)})`;
     default:
       return issue.message;
   }

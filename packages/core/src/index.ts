@@ -3,7 +3,7 @@ export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError
 export type { SluiceErrorCode, ValidationIssue } from './errors.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
 export { parseSpecText, validateSpec, gateNameOf } from './spec/parseSpec.js';
-export { formatPath, issuesFromZod } from './spec/validationIssues.js';
+export { formatPath, issuesFromZod, valueAtPath } from './spec/validationIssues.js';
 export { rolloutSpecSchema, ADAPTER_TYPES, NOTIFICATION_EVENTS } from './spec/specSchema.js';
 export { gateSchema, GATE_KINDS } from './spec/gateSchema.js';
 export { DEFAULT_STAGES } from './spec/defaultStages.js';

@@ -2,8 +2,11 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { RequestSample } from '@sluice/core';
 import { z } from 'zod';
 import type { AdapterLogger } from '../createAdapter.js';
-import { parseAdapterOptions } from '../errors.js';
+import { parseAdapterOptions, type OptionsLocation } from '../errors.js';
 import { parseAccessLogLine } from './accessLogLine.js';
+
+/** The access-log tail's options live in a spec under `sources.accessLog`; problems are reported at that path. */
+export const ACCESS_LOG_OPTIONS_LOCATION: OptionsLocation = { label: 'sources.accessLog (nginx access-log source)', pathPrefix: ['sources', 'accessLog'] };
 
 export const accessLogOptionsSchema = z
   .object({
@@ -55,7 +58,7 @@ const MALFORMED_LOG_EVERY = 1_000;
  * arrives.
  */
 export function createAccessLogTail(input: AccessLogOptions, logger?: AdapterLogger): AccessLogTail {
-  const options = parseAdapterOptions('nginx access-log', accessLogOptionsSchema, input);
+  const options = parseAdapterOptions('nginx access-log', accessLogOptionsSchema, input, ACCESS_LOG_OPTIONS_LOCATION);
   const mapping = { baselineAddresses: options.baselineAddresses, candidateAddresses: options.candidateAddresses, latencyFrom: options.latencyFrom, variantField: options.variantField };
   const stats: AccessLogStats = { lines: 0, samples: 0, malformed: 0, unmatched: 0, rotations: 0, truncations: 0, bytesRead: 0 };
   let handle: FileHandle | undefined;

@@ -5,7 +5,7 @@ export type { NginxAdapterOptions, NginxOptions, HashKey } from './nginxOptions.
 export { renderInclude, parseIncludeHeader, formatPercent, MARKER_PATH } from './renderInclude.js';
 export { testConfig, fetchMarker } from './nginxControl.js';
 export type { MarkerState, CommandResult } from './nginxControl.js';
-export { createAccessLogTail, accessLogOptionsSchema } from './accessLogTail.js';
+export { createAccessLogTail, accessLogOptionsSchema, ACCESS_LOG_OPTIONS_LOCATION } from './accessLogTail.js';
 export type { AccessLogTail, AccessLogOptions, AccessLogStats } from './accessLogTail.js';
 export { parseAccessLogLine, splitUpstreamList, classifyAddress, SLUICE_LOG_FORMAT } from './accessLogLine.js';
 export type { AccessLogMapping, LineResult } from './accessLogLine.js';

@@ -143,4 +143,24 @@ describe('HTTP API spec checks owned by the daemon', () => {
     expect(answer).toMatchObject({ status: 422, body: { error: { code: 'SLUICE_E_ADAPTER_OPTIONS' } } });
     expect(daemon.log.listRollouts()).toEqual([]);
   });
+
+  it('lists the problems of the Prometheus source, the adapter and the access log in one answer, at their spec paths', async () => {
+    const { call, daemon } = await start();
+    const answer = await call(
+      'POST',
+      '/v1/rollouts',
+      spec({
+        adapter: { type: 'inprocess', options: { adminUrl: 'not a url' } },
+        sources: { prometheus: { url: 'http://127.0.0.1:9090', bogus: 1 }, accessLog: { path: 5, baselineAddresses: [], candidateAddresses: [] } },
+      }),
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.code).toBe('SLUICE_E_SPEC_INVALID');
+    const paths = (answer.body.error.issues as { path: string; message: string }[]).map((i) => i.path);
+    // The window of 200 ms is too short for Prometheus, its block has an unknown field, the adapter's URL is bad, and
+    // the access log's path is a number (reported at sources.accessLog, where it is, not at adapter.options).
+    expect(paths).toEqual(expect.arrayContaining(['window', 'sources.prometheus', 'adapter.options.adminUrl', 'sources.accessLog.path']));
+    expect(answer.body.error.issues.find((i: { path: string }) => i.path === 'sources.accessLog.path').message).toMatch(/got 5/);
+    expect(daemon.log.listRollouts()).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { validateAdapterOptions } from '@sluice/adapters';
 import { validateAccessLogSource } from '../sources/accessLogSource.js';
-import { OPERATOR_COMMANDS, parseSpecText, type AnyStoredEvent, type EventLog, type OperatorCommand } from '@sluice/core';
+import { OPERATOR_COMMANDS, parseSpecText, SpecValidationError, type AnyStoredEvent, type EventLog, type OperatorCommand } from '@sluice/core';
 import { DaemonError } from '../errors.js';
 import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
 import { BATCH_LINES_MAX, countLines, parseSampleLines, REJECTED_LINES_REPORTED_MAX, type RejectedLine } from '../ingest/parseSamples.js';
@@ -41,11 +41,9 @@ export class RolloutService {
 
   create(specText: string): { created: boolean; rollout: Record<string, unknown> } {
     const spec = parseSpecText(specText, 'request body');
-    // Sources the daemon validates (core only keeps their options): refuse a bad one before anything is appended.
-    prometheusSourceOf(spec);
-    // Adapter and access-log options are checked now (422), not at the first apply or poll.
-    validateAdapterOptions(spec.adapter, spec.id);
-    validateAccessLogSource(spec.sources.accessLog);
+    // What core only carries through — the Prometheus source, the adapter's and the access log's options — is checked
+    // now (422), not at the first apply or poll, and all at once: every problem in one answer, not one per attempt.
+    checkAll([() => prometheusSourceOf(spec), () => validateAdapterOptions(spec.adapter, spec.id), () => validateAccessLogSource(spec.sources.accessLog)]);
     const { entry, created } = this.#runtime.create(spec, this.#now());
     return { created, rollout: rolloutJson(entry) };
   }
@@ -160,4 +158,30 @@ function checkCommandBody(body: unknown): void {
     if (key !== 'reason' && key !== 'actor') throw new DaemonError('SLUICE_E_BODY_INVALID', `unknown field "${key}" in the command body; it takes only "reason" and "actor" (strings)`);
     if (typeof value !== 'string') throw new DaemonError('SLUICE_E_BODY_INVALID', `${key} must be a string (got ${JSON.stringify(value)})`);
   }
+}
+
+/**
+ * Runs every check and throws one SpecValidationError holding the issues of all that failed with one — code
+ * SLUICE_E_SPEC_INVALID when any spec rule failed, else the first failure's (SLUICE_E_ADAPTER_OPTIONS). Any other
+ * error (a missing Prometheus token, an adapter type not built yet) is thrown as it is when no issue was found.
+ */
+function checkAll(checks: readonly (() => unknown)[]): void {
+  const failures: SpecValidationError[] = [];
+  let other: unknown;
+  for (const check of checks) {
+    try {
+      check();
+    } catch (error) {
+      if (error instanceof SpecValidationError) failures.push(error);
+      else other ??= error;
+    }
+  }
+  if (failures.length === 1 && other === undefined) throw failures[0];
+  if (failures.length > 0) {
+    const issues = failures.flatMap((f) => f.issues);
+    if (other !== undefined) issues.push({ path: '', message: (other as Error).message });
+    const code = failures.some((f) => f.code === 'SLUICE_E_SPEC_INVALID') ? 'SLUICE_E_SPEC_INVALID' : failures[0]!.code;
+    throw new SpecValidationError(issues, 'request body', code);
+  }
+  if (other !== undefined) throw other;
 }

@@ -1,5 +1,5 @@
 import type { RequestSample } from '@sluice/core';
-import { accessLogOptionsSchema, createAccessLogTail, type AccessLogTail } from '@sluice/adapters/nginx';
+import { ACCESS_LOG_OPTIONS_LOCATION, accessLogOptionsSchema, createAccessLogTail, type AccessLogTail } from '@sluice/adapters/nginx';
 import { parseAdapterOptions } from '@sluice/adapters';
 import type { Logger } from 'pino';
 
@@ -16,7 +16,7 @@ export interface AccessLogSourcesOptions {
 
 /** Validates `sources.accessLog`; throws SLUICE_E_ADAPTER_OPTIONS listing every problem with its path. */
 export function validateAccessLogSource(config: Record<string, unknown> | undefined): void {
-  if (config) parseAdapterOptions('nginx access-log', accessLogOptionsSchema, config);
+  if (config) parseAdapterOptions('nginx access-log', accessLogOptionsSchema, config, ACCESS_LOG_OPTIONS_LOCATION);
 }
 
 export class AccessLogSources {

@@ -1,4 +1,4 @@
-import { encodeLatencyHistogram, SpecValidationError, type SampleWindowData, type Variant, type VariantWindow } from '@sluice/core';
+import { encodeLatencyHistogram, SpecValidationError, type SampleWindowData, type ValidationIssue, type Variant, type VariantWindow } from '@sluice/core';
 import type { Dispatcher } from 'undici';
 import { bucketsToHistogram, type CumulativeBucket } from './bucketsToHistogram.js';
 import { queryInstant, type InstantSample, type PrometheusClientOptions, type QueryLimiter } from './prometheusClient.js';
@@ -126,11 +126,21 @@ export function prometheusSourceOf(
   options: PrometheusSourceOptions = {},
 ): PrometheusSource | undefined {
   if (spec.sources.prometheus === undefined) return undefined;
+  const windowIssues: ValidationIssue[] = [];
   if (spec.window < PROMETHEUS_WINDOW_MS_MIN) {
     const message = `is ${spec.window} ms; with sources.prometheus the window must be at least ${PROMETHEUS_WINDOW_MS_MIN} ms (and several scrape intervals)`;
-    throw new SpecValidationError([{ path: 'window', message, value: spec.window }]);
+    windowIssues.push({ path: 'window', message, value: spec.window });
   }
-  return createPrometheusSource(spec.sources.prometheus, { baseline: spec.baseline, candidate: spec.candidate }, options);
+  let source: PrometheusSource;
+  try {
+    source = createPrometheusSource(spec.sources.prometheus, { baseline: spec.baseline, candidate: spec.candidate }, options);
+  } catch (error) {
+    // Both at once: a short window and a bad block are reported together.
+    if (error instanceof SpecValidationError) throw new SpecValidationError([...windowIssues, ...error.issues]);
+    throw error;
+  }
+  if (windowIssues.length > 0) throw new SpecValidationError(windowIssues);
+  return source;
 }
 
 interface WindowRef {
