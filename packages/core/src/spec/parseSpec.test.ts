@@ -44,6 +44,15 @@ describe('parseSpecText', () => {
     expect(issues.find((i) => i.path === 'adapter.type')?.message).toContain('traefik');
   });
 
+  it('checks the rules across fields even when the schema already failed, so one attempt shows every problem', () => {
+    // Before, a schema error (the unknown gate kind) hid the duplicate stage name and the falling weight.
+    const issues = issuesOf(
+      `${minimal}stages:\n  - name: a\n    weightPercent: 50\n    gates:\n      - kind: bogus\n  - name: a\n    weightPercent: 5\n`,
+    );
+    expect(issues.map((i) => i.path)).toEqual(['stages[0].gates[0].kind', 'stages[1].weightPercent', 'stages[1].name']);
+    expect(issues.find((i) => i.path === 'stages[1].name')?.line).toBe(10);
+  });
+
   it('rejects stage weights that go down', () => {
     const issues = issuesOf(`${minimal}stages:\n  - name: a\n    weightPercent: 50\n  - name: b\n    weightPercent: 5\n`);
     expect(issues).toHaveLength(1);

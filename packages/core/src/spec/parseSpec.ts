@@ -31,42 +31,71 @@ export function validateSpec(input: unknown, source?: string, lineOfPath?: (path
     for (const issue of parsed.error.issues) {
       issues.push(toIssue(issue.path, describeIssue(issue, input), valueAtPath(input, issue.path), lineOfPath));
     }
+    // The rules across fields are checked too, on whatever parts are well-formed, so one attempt shows every problem.
+    const rawStages = valueAtPath(input, ['stages']);
+    const looseStages = Array.isArray(rawStages) ? rawStages.map((stage) => (isObject(stage) ? stage : {})) : [];
+    const reported = new Set(issues.map((i) => i.path));
+    for (const issue of crossFieldIssues(looseStages, valueAtPath(input, ['rollback']), lineOfPath)) if (!reported.has(issue.path)) issues.push(issue);
     throw new SpecValidationError(issues, source);
   }
   const raw = parsed.data;
   const stages: StageSpec[] = (raw.stages ?? DEFAULT_STAGES.map((s) => stageSchema.parse(s))).map(withDurationMax);
+  issues.push(...crossFieldIssues(stages, raw.rollback, lineOfPath));
+  if (issues.length > 0) throw new SpecValidationError(issues, source);
+  return { ...raw, stages };
+}
+
+/** A stage as far as the rules across fields need it; on a spec that failed the schema, any field may be anything. */
+interface LooseStage {
+  name?: unknown;
+  weightPercent?: unknown;
+  durationMin?: unknown;
+  durationMax?: unknown;
+  gates?: unknown;
+}
+
+/** The rules a schema cannot express alone: weights only rise, durationMax ≥ durationMin, unique names, descending steps. */
+function crossFieldIssues(stages: readonly LooseStage[], rollback: unknown, lineOfPath?: (path: PropertyKey[]) => number | undefined): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
   stages.forEach((stage, i) => {
     const previous = stages[i - 1];
-    if (previous && stage.weightPercent < previous.weightPercent) {
+    if (previous && typeof stage.weightPercent === 'number' && typeof previous.weightPercent === 'number' && stage.weightPercent < previous.weightPercent) {
       issues.push(
         toIssue(['stages', i, 'weightPercent'], `is ${stage.weightPercent}, below the previous stage's ${previous.weightPercent}; stage weights may only stay or rise — to reduce traffic, roll back`, stage.weightPercent, lineOfPath),
       );
     }
-    if (stage.durationMax < stage.durationMin) {
+    if (typeof stage.durationMax === 'number' && typeof stage.durationMin === 'number' && stage.durationMax < stage.durationMin) {
       issues.push(toIssue(['stages', i, 'durationMax'], `is ${stage.durationMax} ms, shorter than durationMin (${stage.durationMin} ms); make it at least durationMin`, stage.durationMax, lineOfPath));
     }
     const names = new Set<string>();
-    stage.gates.forEach((gate, g) => {
-      const name = gate.name ?? gate.kind;
+    (Array.isArray(stage.gates) ? stage.gates : []).forEach((gate: unknown, g) => {
+      if (!isObject(gate)) return;
+      const name = typeof gate.name === 'string' ? gate.name : gate.kind;
+      if (typeof name !== 'string') return;
       if (names.has(name)) {
-        issues.push(toIssue(['stages', i, 'gates', g, 'name'], `gate name "${name}" is used twice in stage "${stage.name}"; give each gate of the same kind its own \`name\``, name, lineOfPath));
+        issues.push(toIssue(['stages', i, 'gates', g, 'name'], `gate name "${name}" is used twice in stage "${String(stage.name)}"; give each gate of the same kind its own \`name\``, name, lineOfPath));
       }
       names.add(name);
     });
   });
   const stageNames = new Set<string>();
   stages.forEach((stage, i) => {
+    if (typeof stage.name !== 'string') return;
     if (stageNames.has(stage.name)) issues.push(toIssue(['stages', i, 'name'], `stage name "${stage.name}" is used twice; stage names must be unique`, stage.name, lineOfPath));
     stageNames.add(stage.name);
   });
-  if (raw.rollback.mode === 'gradual') {
-    const steps = raw.rollback.stepsPercent;
+  if (isObject(rollback) && rollback.mode === 'gradual' && Array.isArray(rollback.stepsPercent)) {
+    const steps: unknown[] = rollback.stepsPercent;
     steps.forEach((w, i) => {
-      if (i > 0 && w >= steps[i - 1]!) issues.push(toIssue(['rollback', 'stepsPercent', i], `is ${w}; gradual rollback steps must strictly descend`, w, lineOfPath));
+      const before = steps[i - 1];
+      if (i > 0 && typeof w === 'number' && typeof before === 'number' && w >= before) issues.push(toIssue(['rollback', 'stepsPercent', i], `is ${w}; gradual rollback steps must strictly descend`, w, lineOfPath));
     });
   }
-  if (issues.length > 0) throw new SpecValidationError(issues, source);
-  return { ...raw, stages };
+  return issues;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Name of the gate as it appears in events: its `name`, or its kind. */
