@@ -39,6 +39,10 @@ describe('daemon configuration', () => {
 
   it('names the setting and where it came from when a value is invalid', () => {
     expect(() => resolveDaemonConfig({ flags: {}, env: { SLUICE_TICK_MS: 'fast' } })).toThrow(/tickMs \(from environment variable SLUICE_TICK_MS\)/);
+    // A bad listen address is reported with its origin and together with the other problems (it came alone, later).
+    expect(() => resolveDaemonConfig({ flags: { listen: '127.0.0.1:99999', tickMs: 5 }, env: {} })).toThrow(
+      /listen \(from flag --listen\): is not host:port.*\n.*tickMs \(from flag --tick-ms\)|tickMs \(from flag --tick-ms\).*\n.*listen \(from flag --listen\): is not host:port/,
+    );
     expect(() => resolveDaemonConfig({ flags: {}, env: {}, configFile: configFile('colour: blue\n') })).toThrow(/colour|unrecognized/i);
     expect(() => resolveDaemonConfig({ flags: {}, env: {}, configFile: '/no/such/file.yaml' })).toThrow(/cannot read config file/);
   });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DaemonError } from '../errors.js';
+import { isListenAddress } from './listenAddress.js';
 
 /**
  * Daemon settings. Every setting comes, in order of precedence, from a command-line flag, an environment variable,
@@ -11,7 +12,12 @@ import { DaemonError } from '../errors.js';
 export const daemonConfigSchema = z
   .object({
     db: z.string().min(1).default('.sluice/sluice.db'),
-    listen: z.string().min(1).default('127.0.0.1:7400'),
+    // Checked with the other settings, so a bad address is reported with its origin and beside every other problem.
+    listen: z
+      .string()
+      .min(1)
+      .refine(isListenAddress, { message: 'is not host:port — use e.g. 127.0.0.1:7400 or [::1]:7400 (port 0–65535)' })
+      .default('127.0.0.1:7400'),
     tokenFile: z.string().min(1).optional(),
     openReads: z.boolean().default(false),
     allowNonLoopback: z.boolean().default(false),

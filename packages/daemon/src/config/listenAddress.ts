@@ -6,9 +6,17 @@ export interface ListenAddress {
   port: number;
 }
 
+const LISTEN_PATTERN = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/;
+
+/** Whether `text` is `host:port` (IPv6 as `[::1]:7400`) with a port in 0–65535. */
+export function isListenAddress(text: string): boolean {
+  const match = LISTEN_PATTERN.exec(text.trim());
+  return match !== null && Number(match[3]) <= 65_535;
+}
+
 /** Parses `host:port` (IPv6 as `[::1]:7400`). Port 0 asks the OS for a free port (tests). */
 export function parseListenAddress(text: string): ListenAddress {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
+  const match = LISTEN_PATTERN.exec(text.trim());
   const port = match ? Number(match[3]) : NaN;
   if (!match || port > 65_535) {
     throw new DaemonError('SLUICE_E_CONFIG_INVALID', `listen address ${JSON.stringify(text)} is not host:port — use e.g. 127.0.0.1:7400 or [::1]:7400`);
