@@ -50,7 +50,7 @@ export default defineSuite({
     {
       name: 'replay (reproduce every decision)',
       unit: 'events/s',
-      note: `${ROLLOUTS} simulated rollouts (30 min of canary at 1% in 5 s windows each); replay reads with EventLog.read, folds every input through the XState machine and the gates, and compares each recorded decision. A CPU profile (2026-11-23) puts ~75% of replay in the machine's transitions and, within them, ~45% of all time in the gates decoding and merging window histograms (each evaluation decodes and re-merges its block's windows); reading the log is ~5%. Decoding each window once and keeping running merges is where the 0.3 target is to be won.`,
+      note: `${ROLLOUTS} simulated rollouts (30 min of canary at 1% in 5 s windows each); replay reads with EventLog.read, folds every input through the XState machine and the gates, and compares each recorded decision. A CPU profile (2026-11-24, after decoding each window histogram once into its non-zero buckets and keeping blocks merged) splits replay into the gates' statistics and evidence ~28%, decoding the 2 histograms of each window ~20% (mostly zlib's per-call set-up), garbage collection ~19%, XState's transition ~15%, reading the log ~13% (JSON.parse of every row), comparing decisions ~4%. Measured alone on one of these logs, reading with EventLog.read (≈ 1.7× the bare iteration), decoding its 720 histograms (≈ 1.8×) and folding its inputs through XState with no-op gates (≥ 0.9×) already add up to more than the 3.3× that the 0.3 target allows, before any gate runs.`,
       measure() {
         let reproduced = 0;
         const rate = operationsPerSecond(eventCount, () => {

@@ -21,9 +21,13 @@ export interface HistogramLayout {
 
 export interface SparseLatencyHistogram {
   readonly layout: HistogramLayout;
-  /** Indexes of the non-zero buckets, ascending, and their counts. */
-  readonly indexes: Int32Array;
-  readonly counts: Int32Array;
+  /**
+   * Indexes of the non-zero buckets, ascending, and their counts as 32-bit integers (what an Int32Array would hold).
+   * Plain arrays of small integers: they live in the JavaScript heap, where a typed array per window would give the
+   * garbage collector a backing store to track for each of them.
+   */
+  readonly indexes: readonly number[];
+  readonly counts: readonly number[];
   /** As the dense histogram reports them (`add` reads both for a histogram of another layout). */
   readonly totalCount: number;
   readonly maxValue: number;
@@ -35,8 +39,8 @@ export const STANDARD_LAYOUT: HistogramLayout = layoutOf(1, LATENCY_SIGNIFICANT_
 
 export const EMPTY_SPARSE_HISTOGRAM: SparseLatencyHistogram = {
   layout: STANDARD_LAYOUT,
-  indexes: new Int32Array(0),
-  counts: new Int32Array(0),
+  indexes: [],
+  counts: [],
   totalCount: 0,
   maxValue: 0,
   countsArrayLength: 2048,
@@ -143,15 +147,14 @@ export function mergeSparseHistograms(histograms: readonly SparseLatencyHistogra
 function addSameLayout(target: SparseLatencyHistogram, source: SparseLatencyHistogram): SparseLatencyHistogram {
   const { indexes, counts } = source;
   const end = indexOfValue(source.layout, source.maxValue) + 1;
-  const sourceIndexes = new Int32Array(indexes.length);
-  const sourceCounts = new Int32Array(indexes.length);
-  let length = 0;
+  const sourceIndexes: number[] = [];
+  const sourceCounts: number[] = [];
   for (let i = 0; i < indexes.length && indexes[i]! < end; i++) {
     if (!(counts[i]! > 0)) continue;
-    sourceIndexes[length] = indexes[i]!;
-    sourceCounts[length++] = counts[i]!;
+    sourceIndexes.push(indexes[i]!);
+    sourceCounts.push(counts[i]!);
   }
-  const sum = addSorted(target, sourceIndexes.subarray(0, length), sourceCounts.subarray(0, length));
+  const sum = addSorted(target, sourceIndexes, sourceCounts);
   return { ...target, ...sum, totalCount: target.totalCount + source.totalCount };
 }
 
@@ -168,29 +171,25 @@ function addOtherLayout(target: SparseLatencyHistogram, source: SparseLatencyHis
   const atMax = indexOfValue(STANDARD_LAYOUT, valueOfIndex(layout, maxIndex));
   let start = target;
   let totalCount = target.totalCount;
-  const sourceIndexes = new Int32Array(indexes.length + 1);
-  const sourceCounts = new Int32Array(indexes.length + 1);
-  let length = 0;
   if (maxIndex >= source.countsArrayLength) {
     start = withCountZeroed(target, atMax);
     totalCount = Number.NaN;
   } else {
     const at = indexes.indexOf(maxIndex);
     const count = at >= 0 ? counts[at]! : 0;
-    sourceIndexes[length] = atMax;
-    sourceCounts[length++] = count;
+    start = { ...start, ...addSorted(start, [atMax], [count]) };
     totalCount += count;
   }
-  start = { ...start, ...addSorted(start, sourceIndexes.subarray(0, length), sourceCounts.subarray(0, length)) };
-  length = 0;
+  const sourceIndexes: number[] = [];
+  const sourceCounts: number[] = [];
   for (let i = 0; i < indexes.length && indexes[i]! < maxIndex; i++) {
     if (!(counts[i]! > 0)) continue;
     // Re-recording at a bucket's lowest value keeps the order (non-decreasing: several buckets may share one).
-    sourceIndexes[length] = indexOfValue(STANDARD_LAYOUT, valueOfIndex(layout, indexes[i]!));
-    sourceCounts[length++] = counts[i]!;
+    sourceIndexes.push(indexOfValue(STANDARD_LAYOUT, valueOfIndex(layout, indexes[i]!)));
+    sourceCounts.push(counts[i]!);
     totalCount += counts[i]!;
   }
-  const sum = addSorted(start, sourceIndexes.subarray(0, length), sourceCounts.subarray(0, length));
+  const sum = addSorted(start, sourceIndexes, sourceCounts);
   return { ...start, ...sum, totalCount };
 }
 
@@ -204,11 +203,11 @@ function withCountZeroed(histogram: SparseLatencyHistogram, index: number): Spar
 
 /**
  * Adds (index, count) pairs sorted by index (equal indexes allowed) to a standard-layout histogram, with the 32-bit
- * wrap-around of the library's Int32Array counts.
+ * wrap-around of the library's Int32Array counts (`| 0`).
  */
-function addSorted(target: SparseLatencyHistogram, indexes: Int32Array, counts: Int32Array): { indexes: Int32Array; counts: Int32Array } {
-  const outIndexes = new Int32Array(target.indexes.length + indexes.length);
-  const outCounts = new Int32Array(outIndexes.length);
+function addSorted(target: SparseLatencyHistogram, indexes: readonly number[], counts: readonly number[]): { indexes: number[]; counts: number[] } {
+  const outIndexes: number[] = [];
+  const outCounts: number[] = [];
   let length = 0;
   let a = 0;
   let b = 0;
@@ -218,12 +217,12 @@ function addSorted(target: SparseLatencyHistogram, indexes: Int32Array, counts: 
     const count = fromTarget ? target.counts[a++]! : counts[b++]!;
     if (length > 0 && outIndexes[length - 1] === index) outCounts[length - 1] = (outCounts[length - 1]! + count) | 0;
     else {
-      outIndexes[length] = index;
-      outCounts[length] = count;
+      outIndexes.push(index);
+      outCounts.push(count);
       length++;
     }
   }
-  return { indexes: outIndexes.slice(0, length), counts: outCounts.slice(0, length) };
+  return { indexes: outIndexes, counts: outCounts };
 }
 
 interface DenseInternals {
@@ -247,8 +246,8 @@ export function sparseFromDense(histogram: LatencyHistogram): SparseLatencyHisto
   }
   return {
     layout: { unitMagnitude: dense.unitMagnitude, subBucketHalfCountMagnitude: dense.subBucketHalfCountMagnitude },
-    indexes: Int32Array.from(indexes),
-    counts: Int32Array.from(counts),
+    indexes,
+    counts,
     totalCount: histogram.totalCount,
     maxValue: histogram.maxValue,
     countsArrayLength: dense.countsArrayLength,

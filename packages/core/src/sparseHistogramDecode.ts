@@ -19,9 +19,8 @@ const HEADER_BYTES = 40;
 const COOKIE_WORD_SIZE_MASK = 0xf0;
 
 /**
- * Scratch space for the decoding loop, reused by every call (decoding is synchronous and never re-entered): allocating
- * two typed arrays per window cost as much as the loop itself. The result is copied out at its exact length. Grows
- * to the largest payload seen, at most one entry per payload byte.
+ * Scratch space of the decoding loop, reused by every call (decoding is synchronous and never re-entered); the result
+ * is copied out at its exact size, so a window leaves one array of each kind behind, not the growth steps of two.
  */
 let scratchIndexes = new Int32Array(4_096);
 let scratchCounts = new Int32Array(4_096);
@@ -58,8 +57,8 @@ function decodeFast(base64: string): SparseLatencyHistogram | null {
     scratchIndexes = new Int32Array(payloadBytes);
     scratchCounts = new Int32Array(payloadBytes);
   }
-  const indexes = scratchIndexes;
-  const counts = scratchCounts;
+  const scratchI = scratchIndexes;
+  const scratchC = scratchCounts;
   let length = 0;
   let position = HEADER_BYTES;
   let index = 0;
@@ -96,9 +95,8 @@ function decodeFast(base64: string): SparseLatencyHistogram | null {
     if (index >= countsArrayLength) return null;
     if (value > 0) {
       // Stored as the library's Int32Array stores it (wrapping above 2^31 − 1); the total adds the value as read.
-      indexes[length] = index;
-      counts[length] = value;
-      length++;
+      scratchI[length] = index;
+      scratchC[length++] = value;
       total += value;
       maxIndex = index;
     }
@@ -106,7 +104,13 @@ function decodeFast(base64: string): SparseLatencyHistogram | null {
   }
   // As the dense decoder sets it: the highest value of the last bucket read, plus the unit's mask.
   const maxValue = maxIndex < 0 ? 0 : equivalentValue(layout, valueOfIndex(layout, maxIndex), true) + Math.pow(2, layout.unitMagnitude) - 1;
-  return { layout, indexes: indexes.slice(0, length), counts: counts.slice(0, length), totalCount: total, maxValue, countsArrayLength };
+  const indexes = new Array<number>(length);
+  const counts = new Array<number>(length);
+  for (let i = 0; i < length; i++) {
+    indexes[i] = scratchI[i]!;
+    counts[i] = scratchC[i]!;
+  }
+  return { layout, indexes, counts, totalCount: total, maxValue, countsArrayLength };
 }
 
 /** The library's `determineArrayLengthNeeded` for a highest trackable value. */

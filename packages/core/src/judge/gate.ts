@@ -24,6 +24,11 @@ export interface GateResult {
   evidence: Evidence;
 }
 
+/**
+ * Gates that read a window's latency histogram get it from `windowHistogram(event.data.canary)` (windowStats.ts): it is
+ * decoded once per event, into its non-zero buckets, and shared by every gate that observes the event; blocks of
+ * windows are kept merged in the gate state (histogramBlock.ts), never as a list of encodings to merge again.
+ */
 export interface GateEvaluator<State = unknown> {
   readonly kind: GateConfig['kind'];
   /** Fresh state at stage entry. */

@@ -34,9 +34,8 @@ export function addToHistogramBlock(block: HistogramBlock, histogram: SparseLate
 export function compactHistogramBlock(block: HistogramBlock): HistogramBlock {
   const histogram = block.histogram;
   if (histogram === null) return block;
-  const keep = histogram.counts.map((count) => (count > 0 ? 1 : 0));
-  const indexes = histogram.indexes.filter((_, i) => keep[i] === 1);
-  const counts = histogram.counts.filter((_, i) => keep[i] === 1);
+  const indexes = histogram.indexes.filter((_, i) => histogram.counts[i]! > 0);
+  const counts = histogram.counts.filter((count) => count > 0);
   let totalCount = 0;
   for (const count of counts) totalCount += count;
   return { histogram: totalCount === 0 ? EMPTY_SPARSE_HISTOGRAM : { ...histogram, indexes, counts, totalCount }, windows: 1 };

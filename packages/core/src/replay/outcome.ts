@@ -29,6 +29,13 @@ export interface OutcomeComparison {
   sentence: string;
 }
 
+/** The decision types summarizeOutcome reads; the others (gate verdicts, weights) never change an outcome. */
+const OUTCOME_DECISION_TYPES: ReadonlySet<string> = new Set(['stage.entered', 'rollback.started', 'completed', 'aborted', 'stage.held']);
+
+export function isOutcomeDecision(decision: NewDecisionEvent): boolean {
+  return OUTCOME_DECISION_TYPES.has(decision.type);
+}
+
 export function summarizeOutcome(decisions: Iterable<NewDecisionEvent>): OutcomeSummary {
   let stage: string | null = null;
   let summary: OutcomeSummary = { outcome: 'undecided', at: null, stage: null };

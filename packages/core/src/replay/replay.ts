@@ -6,7 +6,7 @@ import { rolloutDecider } from '../machine/rollout.js';
 import { rolloutView, type RolloutView } from '../machine/rolloutView.js';
 import { toInput } from '../rollout/RolloutSession.js';
 import type { RolloutSpec } from '../spec/specSchema.js';
-import { compareOutcomes, summarizeOutcome, type OutcomeComparison, type OutcomeSummary } from './outcome.js';
+import { compareOutcomes, isOutcomeDecision, summarizeOutcome, type OutcomeComparison, type OutcomeSummary } from './outcome.js';
 
 /**
  * Replay feeds a rollout's recorded inputs to the machine again. Without a spec it checks that every recorded
@@ -71,7 +71,9 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
   const keptMax = options.divergencesMax ?? DIVERGENCES_KEPT_MAX;
   let state: RolloutState = decider.initialState();
   const decisions: NewDecisionEvent[] = [];
-  const recorded: NewDecisionEvent[] = [];
+  // Only the recorded decisions an outcome is made of are kept (not every gate verdict's evidence), and a count.
+  const recordedForOutcome: NewDecisionEvent[] = [];
+  let recordedDecisions = 0;
   const divergences: Divergence[] = [];
   let divergenceCount = 0;
   let inputs = 0;
@@ -113,7 +115,8 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
       expected = feed(input);
     } else {
       const decision = { type: event.type, at: event.at, data: event.data } as NewDecisionEvent;
-      recorded.push(decision);
+      recordedDecisions++;
+      if (isOutcomeDecision(decision)) recordedForOutcome.push(decision);
       if (whatIf) continue;
       const recomputed = expected.shift() ?? null;
       if (recomputed === null || !sameDecision(recomputed, decision)) diverge({ position: event.position, inputPosition, recorded: decision, recomputed });
@@ -123,13 +126,13 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
   if (events === 0) throw new RolloutNotFoundError(rolloutId);
   if (!whatIf) flushExpected();
 
-  const recordedOutcome = summarizeOutcome(recorded);
+  const recordedOutcome = summarizeOutcome(recordedForOutcome);
   const recomputedOutcome = summarizeOutcome(decisions);
   return {
     rolloutId,
     mode: whatIf ? 'whatIf' : 'reproduce',
     inputs,
-    recordedDecisions: recorded.length,
+    recordedDecisions,
     decisions,
     divergences,
     divergenceCount,
