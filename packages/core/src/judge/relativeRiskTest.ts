@@ -27,6 +27,9 @@ const GRID_STEPS = 13;
 /** Log relative-risk offsets from the boundary: 0.04, 0.06, 0.09, … 5.2 (ρ/ρ0 from 1.04 to ~180). */
 export const LOG_OFFSETS: readonly number[] = Array.from({ length: GRID_STEPS }, (_, k) => 0.04 * GRID_RATIO ** k);
 const LOG_GRID_SIZE = Math.log(GRID_STEPS);
+/** e^{±offset} of each grid point, computed once: the test runs twice per window per comparative gate. */
+const RATIO_WORSE: readonly number[] = LOG_OFFSETS.map((offset) => Math.exp(offset));
+const RATIO_NOT_WORSE: readonly number[] = LOG_OFFSETS.map((offset) => Math.exp(-offset));
 /** Length of an onset slot of the worse-side mixture: regressions are assumed to start on a minute of the stage. */
 export const ONSET_SLOT_MS = 60_000;
 
@@ -82,16 +85,16 @@ export function updateRelativeRiskTest(state: RelativeRiskTestState, window: Win
   const p0 = canaryEventProbability(share, boundaryRho);
   const x = window.canaryEvents;
   const y = window.baselineEvents;
-  const logLR = (offset: number): number => {
-    const p = canaryEventProbability(share, boundaryRho * Math.exp(offset));
+  const logLR = (ratio: number): number => {
+    const p = canaryEventProbability(share, boundaryRho * ratio);
     return x * Math.log(p / p0) + y * Math.log((1 - p) / (1 - p0));
   };
   // Components of slots k+1 … slot start now: Σ_{j=k+1..slot} 1/(j(j+1)) = 1/(k+1) − 1/(slot+1).
   const opened = state.onsetSlotsOpened;
   const slot = Math.max(window.onsetSlot ?? opened + 1, opened);
   const logOnsetWeight = slot > opened ? Math.log(1 / (opened + 1) - 1 / (slot + 1)) : -Infinity;
-  const worse = state.logLikelihoodRatiosWorse.map((logS, k) => logLR(LOG_OFFSETS[k]!) + logAddExp(logS, logOnsetWeight));
-  const notWorse = state.logLikelihoodRatiosNotWorse.map((sum, k) => sum + logLR(-LOG_OFFSETS[k]!));
+  const worse = state.logLikelihoodRatiosWorse.map((logS, k) => logLR(RATIO_WORSE[k]!) + logAddExp(logS, logOnsetWeight));
+  const notWorse = state.logLikelihoodRatiosNotWorse.map((sum, k) => sum + logLR(RATIO_NOT_WORSE[k]!));
   const logBound = Math.log(1 / alpha);
   const next = { logLikelihoodRatiosWorse: worse, informativeWindows: state.informativeWindows + 1, onsetSlotsOpened: slot };
   const logEWorse = logEValueWorse(next);
