@@ -94,7 +94,10 @@ describe('latency histograms', () => {
         const merged = mergeHistograms(inputs);
         const added = createLatencyHistogram();
         for (const input of inputs) added.add(input);
-        expect([merged.totalCount, merged.maxValue, merged.minNonZeroValue]).toEqual([added.totalCount, added.maxValue, added.minNonZeroValue]);
+        expect([merged.totalCount, merged.maxValue]).toEqual([added.totalCount, added.maxValue]);
+        // add() re-records a resized input at its buckets' lowest values, so its minNonZeroValue may be the lowest value
+        // of the minimum's bucket where the merge keeps the minimum itself: the same bucket, the same quantile 0.
+        expect(latencyQuantileMs(merged, 0)).toBe(latencyQuantileMs(added, 0));
         expect(inputs.map((h) => h.totalCount)).toEqual(counts);
         expect(merged.totalCount).toBe(all.totalCount);
         for (const q of [0, 0.5, 0.9, 0.99, 1]) expect(latencyQuantileMs(merged, q)).toBe(latencyQuantileMs(all, q));
