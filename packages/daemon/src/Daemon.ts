@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { EventLog, SampleRecorder, type TrafficAdapter } from '@sluice/core';
+import { EventLog, isSluiceError, SampleRecorder, type TrafficAdapter } from '@sluice/core';
 import { createAdapter } from '@sluice/adapters';
 import type { Logger } from 'pino';
 import { assertListenAllowed, formatListenAddress, parseListenAddress } from './config/listenAddress.js';
@@ -81,9 +81,21 @@ export class Daemon {
     const { config, logger } = options;
     const now = options.now ?? Date.now;
     this.#logger = logger;
-    mkdirSync(dirname(config.db), { recursive: true });
+    try {
+      mkdirSync(dirname(config.db), { recursive: true });
+    } catch (error) {
+      throw new DaemonError('SLUICE_E_CONFIG_INVALID', `cannot create the directory of --db ${config.db}: ${(error as Error).message} — pass a --db path in a directory the daemon can write`, { cause: error });
+    }
     // The log first: it migrates the file and marks it as a Sluice log before the journal adds its table.
-    this.log = EventLog.open(config.db);
+    try {
+      this.log = EventLog.open(config.db);
+    } catch (error) {
+      // A file that is not a Sluice log is a bad --db (exit 2), not a bug; the daemon never overwrites it.
+      if (isSluiceError(error) && error.code === 'SLUICE_E_LOG_SCHEMA') {
+        throw new DaemonError('SLUICE_E_CONFIG_INVALID', `${error.message} — --db must be a Sluice event log or a path where a new one can be created`, { cause: error });
+      }
+      throw error;
+    }
     this.#journal = IngestJournal.open(config.db);
     this.recorder = new SampleRecorder();
     this.metrics = createDaemonMetrics({ processMetrics: options.processMetrics ?? true });

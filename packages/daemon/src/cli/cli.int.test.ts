@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, TEST_TOKEN } from '../testing/startTestDaemon.js';
@@ -38,6 +39,23 @@ describe('sluice CLI against a daemon', () => {
     expect(code).toBe(EXIT.usage);
     expect(err).toMatch(/--url "notaurl:::" is not an http\(s\) URL or host:port/);
     expect((await run(['status', '--url', 'ftp://127.0.0.1:7400'])).code).toBe(EXIT.usage);
+  });
+
+  it('refuses a --db the daemon cannot create or that is not a Sluice log as a bad flag (exit 2), not as a bug (70)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-db-'));
+    try {
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, `${TEST_TOKEN}\n`);
+      writeFileSync(join(dir, 'notes.db'), 'not a database');
+      const uncreatable = await run(['daemon', '--db', join(tokenFile, 'sluice.db'), '--token-file', tokenFile, '--listen', '127.0.0.1:0']);
+      expect(uncreatable.code).toBe(EXIT.usage);
+      expect(uncreatable.err).toMatch(/cannot create the directory of --db .*token\/sluice\.db: .* — pass a --db path in a directory the daemon can write/);
+      const foreign = await run(['daemon', '--db', join(dir, 'notes.db'), '--token-file', tokenFile, '--listen', '127.0.0.1:0']);
+      expect(foreign.code).toBe(EXIT.usage);
+      expect(foreign.err).toMatch(/cannot open event log .*notes\.db: .* — --db must be a Sluice event log/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names each bad demo flag with the value given, before starting anything (exit 2)', async () => {
