@@ -38,6 +38,18 @@ describe('sluice simulate', () => {
     expect(bad.err).toMatch(/canary\.errorRate/);
   });
 
+  it('refuses a --db that is not a Sluice log, or already holds the rollout, with exit 2 rather than 1 ("not completed")', async () => {
+    writeFileSync(join(dir, 'notes.db'), 'not a database');
+    const foreign = await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'faulty.json'), '--db', join(dir, 'notes.db'));
+    expect(foreign.code).toBe(2);
+    expect(foreign.err).toMatch(/cannot open event log .*notes\.db: .* — --db must be a Sluice event log/);
+    const db = join(dir, 'events.db');
+    await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'faulty.json'), '--db', db);
+    const again = await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'faulty.json'), '--db', db);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already holds a rollout "sim-cli" — give the spec another id, or pass another --db/);
+  });
+
   it('refuses an invalid spec with exit 2, naming the file, the line and the field', async () => {
     writeFileSync(join(dir, 'broken.yaml'), 'id: sim-cli\nservice: shop\nbaseline: v1\ncandidate: v2\nstages:\n  - name: canary\n    weightPercent: 150\n');
     const bad = await runCli('simulate', '--spec', join(dir, 'broken.yaml'), '--traffic', join(dir, 'faulty.json'));

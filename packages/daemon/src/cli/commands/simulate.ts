@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EventLog, parseTrafficModel, runSimulation, sessionDriver, SpecValidationError, type SimulationResult, type TrafficModel } from '@sluice/core';
+import { EventLog, isSluiceError, parseTrafficModel, runSimulation, sessionDriver, SpecValidationError, type SimulationResult, type TrafficModel } from '@sluice/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
@@ -41,9 +41,13 @@ function runSimulate(flags: { spec: string; traffic: string; db?: string; applyD
   const model = parseModel(modelJson, flags.traffic, io);
   let result: SimulationResult;
   if (flags.db) {
-    const log = EventLog.open(flags.db);
+    const log = openLog(flags.db, io);
     try {
       result = runSimulation(spec, model, { applyDelayMs, driver: (s, at) => sessionDriver(log, s, at) });
+    } catch (error) {
+      if (!(isSluiceError(error) && error.code === 'SLUICE_E_ROLLOUT_EXISTS')) throw error;
+      io.err(`sluice simulate: ${flags.db} already holds a rollout "${spec.id}" — give the spec another id, or pass another --db\n`);
+      throw new CliExit(EXIT.usage);
     } finally {
       log.close();
     }
@@ -53,6 +57,17 @@ function runSimulate(flags: { spec: string; traffic: string; db?: string; applyD
   if (flags.json) io.out(`${JSON.stringify(result)}\n`);
   else io.out(formatResult(result, flags.db));
   if (result.outcome !== 'completed') throw new CliExit(EXIT.failure);
+}
+
+/** A --db that cannot be opened or is not a Sluice log is a bad argument (exit 2), not a rollout outcome. */
+function openLog(file: string, io: CliIo): EventLog {
+  try {
+    return EventLog.open(file);
+  } catch (error) {
+    if (!isSluiceError(error)) throw error;
+    io.err(`sluice simulate: ${error.message} — --db must be a Sluice event log or a path where a new one can be created\n`);
+    throw new CliExit(EXIT.usage);
+  }
 }
 
 /** A bad model is a bad argument (exit 2), told apart from a rollout that did not complete (exit 1). */
