@@ -113,4 +113,14 @@ describe('sluice CLI against a daemon', () => {
     expect(err).toMatch(/line 7, stages\[0\]\.weightPercent: .*got 150/);
     expect((await run(['status', ...client, '--json'])).out).not.toMatch(/Bad Id/);
   });
+
+  it("names the spec file in the daemon's own spec problems, not the request body", async () => {
+    const { client } = await setUp();
+    const specFile = join(running!.dir, 'adapter.yaml');
+    writeFileSync(specFile, ['id: cli-adapter', 'service: checkout', 'baseline: v1', 'candidate: v2', 'adapter:', '  type: inprocess', '  options:', '    adminUrl: not a url', ''].join('\n'));
+    const { code, err } = await run(['start', specFile, ...client]);
+    expect(code).toBe(EXIT.failure);
+    expect(err).toMatch(/daemon answered 422 SLUICE_E_ADAPTER_OPTIONS: \S*adapter\.yaml: inprocess adapter options: invalid/);
+    expect(err).not.toMatch(/request body/);
+  });
 });

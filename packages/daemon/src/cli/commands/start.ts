@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isDaemonError } from '../../errors.js';
 import { clientFrom, withClientOptions, type ClientFlags } from '../clientOptions.js';
 import type { CliIo } from '../main.js';
 import { rolloutBlock } from '../renderRollout.js';
@@ -10,7 +11,16 @@ export function registerStart(program: Command, io: CliIo): void {
     .action(async (specFile: string, flags: ClientFlags) => {
       // Checked here first, so problems name the file and its lines (the daemon only sees a request body).
       const { text } = readSpecFile(specFile, 'start', io);
-      const answer = await clientFrom(flags).createRollout(text);
+      const answer = await clientFrom(flags)
+        .createRollout(text)
+        .catch((error: unknown) => {
+          // The daemon only saw a request body; its spec problems (sources, adapter options) belong to this file.
+          if (isDaemonError(error) && error.code === 'SLUICE_E_DAEMON_RESPONSE') {
+            const file = specFile === '-' ? 'stdin' : specFile;
+            error.message = error.message.replace(/^(daemon answered 4\d\d SLUICE_E_(?:SPEC_INVALID|SPEC_PARSE|ADAPTER_OPTIONS): )(?:request body: )?/, `$1${file}: `);
+          }
+          throw error;
+        });
       const rollout = answer.body.rollout as Record<string, unknown>;
       if (flags.json) io.out(`${JSON.stringify(answer.body)}\n`);
       else io.out(`${answer.body.created ? 'created' : 'already exists (same spec)'}: ${String(rollout.id)}\n${rolloutBlock(rollout, Date.now())}`);
