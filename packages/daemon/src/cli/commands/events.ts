@@ -1,5 +1,5 @@
 import type { AnyStoredEvent } from '@sluice/core';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { clientFrom, withClientOptions, type ClientFlags } from '../clientOptions.js';
 import type { CliIo } from '../main.js';
 import { offlineEvents } from '../audit/offlineReads.js';
@@ -7,12 +7,12 @@ import { offlineEvents } from '../audit/offlineReads.js';
 /** `sluice events ID [--from N] [--follow]`: prints a rollout's events, and with --follow keeps streaming them. */
 export function registerEvents(program: Command, io: CliIo): void {
   withClientOptions(program.command('events').argument('<id>', 'rollout id').description("Print a rollout's events (--follow: stream new ones)"))
-    .option('--from <position>', 'first position to print', '0')
+    .option('--from <position>', 'first position to print (a whole number ≥ 0)', parsePosition, 0)
     .option('--follow', 'keep streaming new events (Server-Sent Events) until interrupted')
     .option('--db <file>', 'read the events from this log file offline (read-only) instead of asking the daemon')
-    .action(async (id: string, flags: ClientFlags & { from: string; follow?: boolean; db?: string }) => {
+    .action(async (id: string, flags: ClientFlags & { from: number; follow?: boolean; db?: string }) => {
       const print = (event: AnyStoredEvent): void => io.out(flags.json ? `${JSON.stringify(event)}\n` : `${formatEvent(event)}\n`);
-      let from = Number(flags.from) || 0;
+      let from = flags.from;
       if (flags.db !== undefined) return offlineEvents(id, from, { ...flags, db: flags.db }, io, print);
       const client = clientFrom(flags);
       if (!flags.follow) {
@@ -42,4 +42,13 @@ export function formatEvent(event: AnyStoredEvent): string {
 
 function windowSummary(data: { windowStartAt: number; baseline: { count: number; errors: number }; canary: { count: number; errors: number } }): string {
   return `window ${new Date(data.windowStartAt).toISOString().slice(11, 23)} baseline ${data.baseline.errors}/${data.baseline.count} errors, canary ${data.canary.errors}/${data.canary.count} errors`;
+}
+
+/** `--from` is a log position: a whole number ≥ 0. Anything else is a usage error (exit 2) naming the value. */
+export function parsePosition(value: string): number {
+  const position = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(position)) {
+    throw new InvalidArgumentError(`"${value}" is not a position; give a whole number ≥ 0 (0 is the rollout's first event)`);
+  }
+  return position;
 }
