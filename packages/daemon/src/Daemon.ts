@@ -228,6 +228,11 @@ export class Daemon {
         },
         options.logger,
       );
+      // The recorder starts with no closed windows. Before any request is served, close everything up to the
+      // scheduler's watermark (windows replayed from the journal that are due are appended now, as the first round
+      // would): otherwise a late sample for a window the log already holds is accepted and judged a second time, and
+      // recovery after another crash would discard its journal row as "already logged" — an acknowledged sample lost.
+      daemon.scheduler.closeWindows(daemon.scheduler.closedBeforeAt, (options.now ?? Date.now)());
       daemon.scheduler.start();
       daemon.#reconciler.tick();
       daemon.#ready = true;

@@ -58,4 +58,25 @@ describe('recovery of the ingest journal', () => {
     const pending = [...restarted.log.read('j')].find((e) => e.type === 'samples.window' && e.data.windowStartAt === pendingStart);
     expect(pending?.type === 'samples.window' && pending.data.canary.errors).toBe(1);
   });
+
+  it('refuses, after a restart, a late sample for a window the log already holds instead of judging that window twice', async () => {
+    const first = await startTestDaemon();
+    dir = first.dir;
+    const { daemon, headers } = first;
+    const spec = { id: 'late', service: 'svc', baseline: 'v1', candidate: 'v2', window: WINDOW_MS, stages: [{ name: 'canary', weightPercent: 10, durationMin: '1h', gates: [] }] };
+    await fetch(`${daemon.url}/v1/rollouts`, { method: 'POST', headers, body: JSON.stringify(spec) });
+    const body = Array.from({ length: 5 }, () => JSON.stringify({ variant: 'canary', ok: true, latencyMs: 4 })).join('\n');
+    await fetch(`${daemon.url}/v1/rollouts/late/samples`, { method: 'POST', headers, body });
+    const [loggedStart] = await eventually('the window in the log', () => [...windowCounts([...daemon.log.read('late')])][0]);
+    await daemon.stop();
+
+    const config = resolveDaemonConfig({ flags: { db: join(dir, 'sluice.db'), listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 50 }, env: {} });
+    restarted = await Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false });
+    // Synchronously after start, before any scheduler round: the recorder must already know that window is closed.
+    const answer = restarted.pipeline.submit({ kind: 'samples', rolloutId: 'late', windowMs: WINDOW_MS, samples: [{ line: 1, variant: 'canary', ok: true, latencyMs: 4, at: loggedStart + 1 }] });
+    restarted.pipeline.flush();
+    const result = await answer;
+    expect(result.accepted).toBe(0);
+    expect(result.rejected[0]?.reason).toMatch(/^late/);
+  });
 });
