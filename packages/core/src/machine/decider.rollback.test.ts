@@ -37,6 +37,16 @@ describe('rollingBack', () => {
     spec.given(lastStep).when(input.tick(s(131))).thenTypes(['weight.desired']).thenView((v) => expect(v.desiredWeightPercent).toBe(0));
     spec.given([...lastStep, input.tick(s(131))]).when(input.applied(5, 0, s(132))).thenTypes(['rollback.completed']);
   });
+
+  it('gradual: steps start below the weight in force, so a rollback never raises the canary share above it', () => {
+    const gradual = testSpec({ rollback: { mode: 'gradual', stepsPercent: [60, 20, 5], stepDuration: '30s' } });
+    // 5% is in force; 100% is desired (promoteFull) but not applied yet. Stepping from 100% would desire 60%.
+    spec.given(scenario('completing', gradual)).when(input.command('rollback', s(20)))
+      .thenTypes(['rollback.started', 'weight.desired'])
+      .thenView((v) => expect(v.desiredWeightPercent).toBe(0));
+    // Nothing applied yet at all: straight to 0.
+    spec.given([input.created(gradual)]).when(input.command('rollback', s(2))).thenView((v) => expect(v.desiredWeightPercent).toBe(0));
+  });
 });
 
 describe('paused', () => {

@@ -78,7 +78,11 @@ export interface RollbackCause {
 
 export function startRollback(context: RolloutContext, cause: RollbackCause, at: number): Step {
   const stage = currentStage(context).name;
-  const stepsPercent = rollbackStepsFrom(specOf(context), context.desiredWeightPercent);
+  // Steps start below the weight in force, not the desired one: a desired weight not yet verified (a new stage, a
+  // promote to 100%) may not be serving, and a rollback must never raise the canary's share. Nothing applied yet
+  // means nothing is serving: straight to 0.
+  const inForcePercent = Math.min(context.desiredWeightPercent, context.appliedWeightPercent ?? 0);
+  const stepsPercent = rollbackStepsFrom(specOf(context), inForcePercent);
   const started: NewDecisionEvent = {
     type: 'rollback.started',
     at,
