@@ -91,6 +91,28 @@ describe('reconciler', () => {
     expect(await daemon.metrics.render()).toMatch(/sluice_rollback_unapplied\{rollout="r1"\} 0/);
     expect(fake.control.served.weightPercent).toBe(0);
   });
+
+  it('releasing an ended rollout whose adapter fails to close logs it instead of leaving an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const fake = fakeAdapter();
+      let closeCalls = 0;
+      fake.adapter.close = async () => {
+        closeCalls++;
+        throw new Error('proxy connection already gone');
+      };
+      const { daemon, headers, events } = await setUp(fake);
+      await eventually('first apply', () => (events().some((e) => e.type === 'weight.applied') ? true : undefined));
+      await fetch(`${daemon.url}/v1/rollouts/r1/commands/abort`, { method: 'POST', headers });
+      await eventually('the adapter released', () => (closeCalls > 0 ? true : undefined));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('reconciler isolation', () => {

@@ -104,7 +104,8 @@ export class Reconciler {
     const state = this.#states.get(rolloutId);
     if (!state || state.inFlight) return;
     this.#states.delete(rolloutId);
-    await state.adapter?.close();
+    // Called with `void` from step(): a rejection here would be unhandled and stop the daemon (Node's default).
+    await state.adapter?.close().catch((error) => this.#logger.warn({ rolloutId, err: error }, 'adapter close failed'));
   }
 
   #state(entry: RolloutEntry): ReconcileState {
