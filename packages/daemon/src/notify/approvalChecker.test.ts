@@ -61,6 +61,36 @@ describe('ApprovalChecker', () => {
     expect(timers.pendingCount).toBe(0);
   });
 
+  it('an approval that cannot be recorded is neither an unhandled rejection nor dropped: it asks again', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let failRecording = true;
+      await checker.close();
+      checker = new ApprovalChecker({
+        timers,
+        intervalMs: 10_000,
+        attemptsMax: 3,
+        onApproved: (r) => {
+          if (failRecording) throw new Error('database is locked');
+          approved.push(r);
+        },
+      });
+      checker.start({ ...request, webhook: url });
+      await settle('first check answered, retry scheduled', () => bodies.length === 1 && timers.pendingCount === 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(checker.isWaiting('r1')).toBe(true);
+      failRecording = false;
+      await timers.advanceBy(10_000);
+      await settle('approved on the second check', () => approved.length === 1);
+      expect(approved[0]).toMatchObject({ attempts: 2 });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('gives up after attemptsMax and leaves the stage to a manual promote', async () => {
     status = () => 500;
     checker.start({ ...request, webhook: url });

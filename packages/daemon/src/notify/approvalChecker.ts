@@ -154,8 +154,16 @@ export class ApprovalChecker {
     if (approved) {
       state.settled = true;
       this.options.logger?.info(log, 'approval webhook approved the stage');
-      this.options.onApproved(result);
-      return;
+      try {
+        this.options.onApproved(result);
+        return;
+      } catch (error) {
+        // Recording the approval failed (the log refused the command). Throwing here would be an unhandled rejection,
+        // which stops the daemon, and settling would drop the approval: ask again at the next interval instead.
+        state.settled = false;
+        this.options.logger?.warn({ ...log, err: error }, 'approval webhook approved the stage, but the approval could not be recorded; asking again');
+        if (state.stopped) return;
+      }
     }
     if (state.attempts >= this.attemptsMax) {
       state.settled = true;
