@@ -62,9 +62,20 @@ describe('NDJSON windows', () => {
       '{"variant":"canary","windowStartAt":1732400000000,"count":1,"errors":2}',
       '{"variant":"canary","windowStartAt":1732400000000,"count":1,"errors":0,"latencyHistogram":"bogus"}',
     ].join('\n');
-    const { windows, rejected } = parseWindowLines(body, 5_000);
+    const { windows, rejected } = parseWindowLines(body, 5_000, NOW);
     expect(windows).toHaveLength(1);
     expect(rejected.map((r) => r.line)).toEqual([2, 3, 4]);
     expect(rejected[0]!.reason).toMatch(/multiple/);
+  });
+
+  it('refuses a window starting more than SAMPLE_FUTURE_MS_MAX ahead: it would hold one of the few open windows for as long', () => {
+    const hourAhead = NOW + 3_600_000;
+    const body = [
+      JSON.stringify({ variant: 'canary', windowStartAt: NOW, count: 10, errors: 0 }),
+      JSON.stringify({ variant: 'canary', windowStartAt: hourAhead, count: 10, errors: 0 }),
+    ].join('\n');
+    const { windows, rejected } = parseWindowLines(body, 5_000, NOW);
+    expect(windows.map((w) => w.windowStartAt)).toEqual([NOW]);
+    expect(rejected).toEqual([{ line: 2, reason: expect.stringMatching(/in the future/) }]);
   });
 });

@@ -85,7 +85,7 @@ export class RolloutService {
   async windows(rolloutId: string, text: string): Promise<BatchAnswer> {
     const entry = this.#acceptingEntry(rolloutId);
     checkLines(text);
-    const parsed = parseWindowLines(text, entry.spec.window);
+    const parsed = parseWindowLines(text, entry.spec.window, this.#now());
     const result = parsed.windows.length > 0 ? await this.#pipeline.submit({ kind: 'windows', rolloutId, windowMs: entry.spec.window, windows: parsed.windows }) : { accepted: 0, rejected: [] };
     return batchAnswer(result, parsed.rejected);
   }
