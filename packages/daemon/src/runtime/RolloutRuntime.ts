@@ -159,10 +159,15 @@ export class RolloutRuntime {
     else appended.set(rolloutId, [...events]);
   }
 
+  /**
+   * Replaces the session of the existing entry in place: the reconciler holds entries across adapter calls, and a new
+   * entry object would leave it reading the session whose memory ran ahead of the rolled-back commit.
+   */
   #reload(rolloutId: string): void {
-    if (!this.#entries.has(rolloutId)) return;
+    const entry = this.#entries.get(rolloutId);
+    if (!entry) return;
     try {
-      this.load(rolloutId);
+      entry.session = RolloutSession.load(this.#log, rolloutId);
     } catch (error) {
       this.#logger.error({ rolloutId, err: error }, 'cannot reload rollout from the log');
     }
