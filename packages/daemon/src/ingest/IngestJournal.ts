@@ -45,6 +45,8 @@ export class IngestJournal {
   readonly #discardRollout: Database.Statement;
   readonly #writeRows: (rows: readonly JournalRow[]) => void;
   readonly #discardMany: (windows: readonly { rolloutId: string; windowStartAt: number }[]) => void;
+  readonly #discardExact: Database.Statement;
+  readonly #discardExactMany: (windows: readonly { rolloutId: string; windowStartAt: number }[]) => void;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -54,6 +56,10 @@ export class IngestJournal {
     );
     this.#discardThrough = db.prepare('DELETE FROM sluice_daemon_ingest_journal WHERE rollout_id = ? AND window_start_at <= ?');
     this.#discardRollout = db.prepare('DELETE FROM sluice_daemon_ingest_journal WHERE rollout_id = ?');
+    this.#discardExact = db.prepare('DELETE FROM sluice_daemon_ingest_journal WHERE rollout_id = ? AND window_start_at = ?');
+    this.#discardExactMany = db.transaction((windows: readonly { rolloutId: string; windowStartAt: number }[]) => {
+      for (const { rolloutId, windowStartAt } of windows) this.#discardExact.run(rolloutId, windowStartAt);
+    });
     this.#discardMany = db.transaction((windows: readonly { rolloutId: string; windowStartAt: number }[]) => {
       for (const { rolloutId, windowStartAt } of windows) this.#discardThrough.run(rolloutId, windowStartAt);
     });
@@ -100,6 +106,14 @@ export class IngestJournal {
    */
   discardWindows(windows: readonly { rolloutId: string; windowStartAt: number }[]): void {
     if (windows.length > 0) this.#discardMany(windows);
+  }
+
+  /**
+   * Drops the rows of exactly these windows, in one transaction. Unlike discardWindows, an older window whose append
+   * failed keeps its rows when a later window of the same rollout is logged (they are replayed at the next start).
+   */
+  discardExactWindows(windows: readonly { rolloutId: string; windowStartAt: number }[]): void {
+    if (windows.length > 0) this.#discardExactMany(windows);
   }
 
   discardRollout(rolloutId: string): void {

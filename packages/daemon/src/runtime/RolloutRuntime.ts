@@ -106,9 +106,10 @@ export class RolloutRuntime {
    * Feeds many inputs in one durable commit (group commit of window closes and ticks). The answer has an entry for
    * every rollout whose inputs were stored, with the events appended (decisions, and the stored inputs when someone
    * needs them, see #ingestOne). If the commit fails, sessions touched by it are reloaded from the log (their memory
-   * may be ahead of it) and each input is retried in its own commit, so one failing rollout never blocks the others.
+   * may be ahead of it) and each input is retried in its own commit, so one failing rollout never blocks the others;
+   * the ids of rollouts with an input that still failed are added to `failed`.
    */
-  ingestMany(inputs: readonly RuntimeInput[]): Map<string, AnyStoredEvent[]> {
+  ingestMany(inputs: readonly RuntimeInput[], failed?: Set<string>): Map<string, AnyStoredEvent[]> {
     const appended = new Map<string, AnyStoredEvent[]>();
     if (inputs.length === 0) return appended;
     try {
@@ -126,6 +127,7 @@ export class RolloutRuntime {
         try {
           this.#log.transaction(() => this.#ingestOne(rolloutId, input, appended));
         } catch (single) {
+          failed?.add(rolloutId);
           this.#reload(rolloutId);
           this.#logger.error({ rolloutId, err: single, input: input.type }, 'input could not be appended; the rollout was reloaded from the log');
         }

@@ -111,13 +111,16 @@ export class Scheduler {
         if (!timed.has(entry.id) && !entry.session.view.terminal) inputs.push({ rolloutId: entry.id, input: { type: 'tick', at: now, data: {} } });
       }
     }
-    const appended = this.#runtime.ingestMany(inputs);
+    const failed = new Set<string>();
+    const appended = this.#runtime.ingestMany(inputs, failed);
     const logged: { rolloutId: string; windowStartAt: number }[] = [];
     for (const { rolloutId, window } of closed) {
-      // Only windows now in the log leave the journal; a failed append keeps its samples for the next start.
-      if (appended.has(rolloutId)) logged.push({ rolloutId, windowStartAt: window.windowStartAt });
+      // Only windows now in the log leave the journal, exactly those: a failed append keeps its samples for the next
+      // start, also once a later window of the rollout is logged. When one input of a rollout failed, which of its
+      // windows did is not known, so all of them stay (recovery drops the rows of windows the log holds).
+      if (appended.has(rolloutId) && !failed.has(rolloutId)) logged.push({ rolloutId, windowStartAt: window.windowStartAt });
     }
-    this.#journal.discardWindows(logged);
+    this.#journal.discardExactWindows(logged);
     return { windows: closed.length, inputs: inputs.length };
   }
 

@@ -79,4 +79,34 @@ describe('recovery of the ingest journal', () => {
     expect(result.accepted).toBe(0);
     expect(result.rejected[0]?.reason).toMatch(/^late/);
   });
+
+  it('keeps the journal rows of a window whose append failed when a later window is logged, and logs them after a restart', async () => {
+    const first = await startTestDaemon();
+    dir = first.dir;
+    const { daemon, headers } = first;
+    const spec = { id: 'f', service: 'svc', baseline: 'v1', candidate: 'v2', window: WINDOW_MS, stages: [{ name: 'canary', weightPercent: 10, durationMin: '1h', gates: [] }] };
+    await fetch(`${daemon.url}/v1/rollouts`, { method: 'POST', headers, body: JSON.stringify(spec) });
+    // The first window of samples cannot be appended (every attempt fails); later windows can.
+    const failedStart = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS + 2 * WINDOW_MS;
+    const append = daemon.log.append.bind(daemon.log);
+    daemon.log.append = (rolloutId, position, events) => {
+      const input = events[0];
+      if (input?.type === 'samples.window' && input.data.windowStartAt === failedStart) throw new Error('disk I/O error');
+      return append(rolloutId, position, events);
+    };
+    const line = (at: number) => JSON.stringify({ variant: 'canary', ok: true, latencyMs: 4, at });
+    const lost = await fetch(`${daemon.url}/v1/rollouts/f/samples`, { method: 'POST', headers, body: [line(failedStart + 1), line(failedStart + 2)].join('\n') });
+    expect(lost.status).toBe(200);
+    const laterStart = failedStart + WINDOW_MS;
+    const later = await fetch(`${daemon.url}/v1/rollouts/f/samples`, { method: 'POST', headers, body: line(laterStart + 1) });
+    expect(later.status).toBe(200);
+    await eventually('the later window in the log', () => (windowCounts([...daemon.log.read('f')]).has(laterStart) ? true : undefined));
+    await daemon.stop();
+
+    const config = resolveDaemonConfig({ flags: { db: join(dir, 'sluice.db'), listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 50 }, env: {} });
+    restarted = await Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false });
+    const counts = windowCounts([...restarted.log.read('f')]);
+    expect(counts.get(laterStart)).toBe(1);
+    expect(counts.get(failedStart)).toBe(2);
+  });
 });

@@ -34,15 +34,17 @@ export function recover(
 ): RecoveryReport {
   const { log, runtime, journal, sink } = parts;
   const report: RecoveryReport = { rollouts: 0, active: 0, journalRowsReplayed: 0, journalRowsDiscarded: 0, samplesReplayed: 0 };
-  const lastWindowStartAt = new Map<string, number>();
+  // Windows each rollout's log holds, by start. A set, not the latest start: an older window whose append failed is
+  // not in the log although a later one is, and its rows must be replayed, not dropped.
+  const loggedWindows = new Map<string, Set<number>>();
   for (const { rolloutId } of log.listRollouts()) {
     const entry = runtime.load(rolloutId);
     report.rollouts++;
-    let last = -Infinity;
+    const starts = new Set<number>();
     for (const event of log.read(rolloutId, 0)) {
-      if (event.type === 'samples.window' && event.data.windowStartAt > last) last = event.data.windowStartAt;
+      if (event.type === 'samples.window') starts.add(event.data.windowStartAt);
     }
-    lastWindowStartAt.set(rolloutId, last);
+    loggedWindows.set(rolloutId, starts);
     if (!entry.session.view.terminal) {
       report.active++;
       parts.activate(entry);
@@ -50,11 +52,12 @@ export function recover(
   }
   // Oldest windows first, so the recorder's bound on open windows is met by closing windows in order.
   const rows = [...journal.readAll()].sort((a, b) => a.windowStartAt - b.windowStartAt);
+  const logged: { rolloutId: string; windowStartAt: number }[] = [];
   for (const row of rows) {
     const entry = runtime.get(row.rolloutId);
-    const last = lastWindowStartAt.get(row.rolloutId) ?? -Infinity;
-    if (!entry || entry.session.view.terminal || row.windowStartAt <= last) {
+    if (!entry || entry.session.view.terminal || loggedWindows.get(row.rolloutId)?.has(row.windowStartAt)) {
       report.journalRowsDiscarded++;
+      if (entry && !entry.session.view.terminal) logged.push({ rolloutId: row.rolloutId, windowStartAt: row.windowStartAt });
       continue;
     }
     report.journalRowsReplayed++;
@@ -65,13 +68,12 @@ export function recover(
     }
   }
   // One transaction for all of it: a commit per rollout would cost a thousand fsyncs at start-up.
-  const logged: { rolloutId: string; windowStartAt: number }[] = [];
-  for (const [rolloutId, last] of lastWindowStartAt) {
-    const entry = runtime.get(rolloutId);
-    if (entry?.session.view.terminal) logged.push({ rolloutId, windowStartAt: Number.MAX_SAFE_INTEGER });
-    else if (Number.isFinite(last)) logged.push({ rolloutId, windowStartAt: last });
+  const ended: { rolloutId: string; windowStartAt: number }[] = [];
+  for (const rolloutId of loggedWindows.keys()) {
+    if (runtime.get(rolloutId)?.session.view.terminal) ended.push({ rolloutId, windowStartAt: Number.MAX_SAFE_INTEGER });
   }
-  journal.discardWindows(logged);
+  journal.discardWindows(ended);
+  journal.discardExactWindows(logged);
   logger.info({ ...report }, 'recovery finished');
   return report;
 }
