@@ -115,6 +115,31 @@ describe('reconciler', () => {
   });
 });
 
+describe('reconciler follow-up', () => {
+  it('a weight desired while an adapter call is in flight is applied when that call ends, not at the next tick', async () => {
+    const fake = fakeAdapter();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const apply = fake.adapter.apply.bind(fake.adapter);
+    let started = 0;
+    fake.adapter.apply = async (desired, signal) => {
+      started++;
+      if (desired.generation === 1) await gate;
+      return apply(desired, signal);
+    };
+    // No scheduler round during the test: only the reconciler's own follow-up can apply the rollback.
+    running = await startTestDaemon({ tickMs: 60_000, applyTimeoutMs: 30_000 }, () => fake.adapter);
+    const { daemon, headers } = running;
+    const created = await fetch(`${daemon.url}/v1/rollouts`, { method: 'POST', headers, body: SPEC.replace('"window":200', '"window":3600000') });
+    expect(created.status, await created.text()).toBe(201);
+    await eventually('the first apply started', () => (started === 1 ? true : undefined));
+    await fetch(`${daemon.url}/v1/rollouts/r1/commands/rollback`, { method: 'POST', headers });
+    release();
+    await eventually('the rollback applied', () => (daemon.runtime.get('r1')?.session.view.phase === 'rolledBack' ? true : undefined), 5_000);
+    expect(fake.control.served.weightPercent).toBe(0);
+  });
+});
+
 describe('reconciler isolation', () => {
   it('times out an adapter that hangs, and a hanging adapter never delays another rollout', async () => {
     const healthy = fakeAdapter();

@@ -155,6 +155,16 @@ export class Reconciler {
     } finally {
       state.inFlight = false;
     }
+    this.#followUp(entry, desired.generation);
+  }
+
+  /**
+   * A weight desired while a call was in flight found the rollout busy (step returned at once); step again now rather
+   * than at the next scheduler round, so a rollback decided during a slow apply or read-back waits for nothing else.
+   */
+  #followUp(entry: RolloutEntry, handledGeneration: number): void {
+    const current = this.#runtime.get(entry.id);
+    if (current && current.session.view.desiredGeneration !== handledGeneration) this.step(current);
   }
 
   async #readBack(entry: RolloutEntry, state: ReconcileState, expected: WeightState): Promise<void> {
@@ -189,6 +199,7 @@ export class Reconciler {
       state.inFlight = false;
     }
     if (state.reapply) this.step(entry);
+    else this.#followUp(entry, expected.generation);
   }
 
   #ingest(entry: RolloutEntry, input: Parameters<RolloutRuntime['ingest']>[1]): void {
