@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSampleLines, SAMPLE_FUTURE_MS_MAX } from './parseSamples.js';
+import { countLines, parseSampleLines, SAMPLE_FUTURE_MS_MAX } from './parseSamples.js';
 import { parseWindowLines } from './parseWindows.js';
 
 const NOW = 1_732_400_000_000;
@@ -77,5 +77,13 @@ describe('NDJSON windows', () => {
     const { windows, rejected } = parseWindowLines(body, 5_000, NOW);
     expect(windows.map((w) => w.windowStartAt)).toEqual([NOW]);
     expect(rejected).toEqual([{ line: 2, reason: expect.stringMatching(/in the future/) }]);
+  });
+});
+
+describe('countLines (the batch bound)', () => {
+  it('does not count the newline that ends the last line as another line', () => {
+    expect(countLines('{"a":1}\n{"a":2}\n')).toBe(2);
+    expect(countLines('{"a":1}\n{"a":2}')).toBe(2);
+    expect(countLines('{"a":1}\n\n{"a":2}\n')).toBe(3);
   });
 });

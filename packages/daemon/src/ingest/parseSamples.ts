@@ -38,11 +38,14 @@ export function parseSampleLines(text: string, receivedAt: number): ParsedBatch 
   return { samples, rejected };
 }
 
-/** Counts the lines of a body without parsing it (for the batch bound). */
+/**
+ * Counts the lines of a body without parsing it (for the batch bound). The newline that ends the last line, as NDJSON
+ * producers write it, does not start another line: a batch of exactly BATCH_LINES_MAX lines is within the bound.
+ */
 export function countLines(text: string): number {
   let lines = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-  return lines;
+  return text.endsWith('\n') ? lines - 1 : lines;
 }
 
 function toSample(value: unknown, receivedAt: number, line: number): ParsedSample | string {
