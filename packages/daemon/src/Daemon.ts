@@ -299,6 +299,29 @@ export class Daemon {
     if (accessLog && !entry.session.view.terminal) this.#accessLogs.start(entry.id, accessLog, entry.spec.window);
   }
 
+  /**
+   * Samples acknowledged for a rollout's still-open windows were promised durable, so when the rollout ends they are
+   * logged as its last `samples.window` inputs (the machine, terminal now, decides nothing from them) rather than
+   * dropped: the audit log holds every acknowledged sample. Returns false when they could not be appended, in which
+   * case their journal rows stay for the next start.
+   */
+  #logFinalWindows(entry: RolloutEntry, at: number): boolean {
+    const windows = this.recorder.isOpen(entry.id) ? this.recorder.flush(entry.id) : [];
+    this.recorder.drop(entry.id);
+    const inputs = windows
+      .filter(({ window }) => window.baseline.count + window.canary.count > 0)
+      .map(({ window }) => ({ rolloutId: entry.id, input: { type: 'samples.window' as const, at, data: window } }));
+    if (inputs.length === 0) return true;
+    const failed = new Set<string>();
+    try {
+      this.runtime.ingestMany(inputs, failed);
+    } catch (error) {
+      failed.add(entry.id);
+      this.#logger.error({ rolloutId: entry.id, err: error }, 'the final windows of an ended rollout could not be logged; their journal rows are kept');
+    }
+    return !failed.has(entry.id);
+  }
+
   #onCommitted(entry: RolloutEntry, events: Parameters<Parameters<RolloutRuntime['onCommitted']>[0]>[1]): void {
     logDecisions(this.#logger, entry, events);
     this.#reactions.onCommitted(entry, events);
@@ -307,8 +330,7 @@ export class Daemon {
     if (entry.session.view.terminal && !this.#ended.has(entry.id)) {
       // Once per rollout: later events (the final weight.applied) must not cost another journal commit.
       this.#ended.add(entry.id);
-      this.recorder.drop(entry.id);
-      this.#journal.discardRollout(entry.id);
+      if (this.#logFinalWindows(entry, events.at(-1)?.at ?? Date.now())) this.#journal.discardRollout(entry.id);
       this.#prober.stop(entry.id);
       this.#poller.stop(entry.id);
       void this.#accessLogs.stop(entry.id);
