@@ -38,7 +38,9 @@ export function registerDemo(program: Command, io: CliIo): void {
             `faulty rollout  ${result.faulty.rolloutId}: ${result.faulty.outcome} in ${(result.faulty.durationMs / 1000).toFixed(1)}s\n\n` +
             `Every input and decision is in the log: ${result.db}\n` +
             `Daemon log (one JSON line per decision): ${result.daemonLog}\n` +
-            `Re-run the judge over the recorded inputs and check every decision:\n\n  ${result.replayCommand}\n`,
+            `Re-run the judge over the recorded inputs and check every decision:\n\n  ${result.replayCommand}\n\n` +
+            `Ask the log why the faulty rollout rolled back (timeline, gate verdicts, the deciding evidence):\n\n` +
+            `  ${result.replayCommand.replace('sluice replay', 'sluice audit').replace('--rollout ', '')}\n`,
         );
       }
       if (result.healthy.outcome !== 'completed' || result.faulty.outcome !== 'rolledBack') throw new CliExit(EXIT.failure);
