@@ -1,6 +1,6 @@
 import { build } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import { inflateSync } from 'node:zlib';
+import { HEADER_BYTES, readEncodedHistogram } from './histogramEncoding.js';
 
 /**
  * A faster decoder of the compressed base64 V2 HdrHistogram encoding, for the histograms judging decodes on every
@@ -9,15 +9,8 @@ import { inflateSync } from 'node:zlib';
  * one pass that also finds the total, minimum and maximum, where the library decodes base64 in JavaScript, copies each
  * header word, and scans the counts a second time. It returns null for anything it does not recognise, and the caller
  * falls back to the library (which then reports the error).
- *
- * Layout (big-endian): outer cookie, compressed length, zlib data; inside: cookie, payload length, normalizing index
- * offset, significant digits, lowest discernible value (int64), highest trackable value (int64), conversion ratio
- * (8 bytes), then the counts as ZigZag LEB128 varints where a negative value −n is a run of n zero counts.
+ * The header is read by histogramEncoding.ts.
  */
-const COMPRESSED_COOKIE_BASE = 478450436;
-const ENCODING_COOKIE_BASE = 478450435;
-const HEADER_BYTES = 40;
-const COOKIE_WORD_SIZE_MASK = 0xf0;
 
 interface WritableJsHistogram {
   readonly countsArrayLength: number;
@@ -31,18 +24,9 @@ interface WritableJsHistogram {
 }
 
 export function decodeCompressedHistogram(base64: string): Histogram | null {
-  const outer = Buffer.from(base64, 'base64');
-  if (outer.length < 8 || (outer.readInt32BE(0) & ~COOKIE_WORD_SIZE_MASK) !== COMPRESSED_COOKIE_BASE) return null;
-  const compressedLength = outer.readInt32BE(4);
-  if (compressedLength <= 0 || 8 + compressedLength > outer.length) return null;
-  const inner = inflateSync(outer.subarray(8, 8 + compressedLength));
-  if (inner.length < HEADER_BYTES || (inner.readInt32BE(0) & ~COOKIE_WORD_SIZE_MASK) !== ENCODING_COOKIE_BASE) return null;
-  const payloadBytes = inner.readInt32BE(4);
-  const significantDigits = inner.readInt32BE(12);
-  const lowest = readInt64(inner, 16);
-  const highest = readInt64(inner, 24);
-  if (HEADER_BYTES + payloadBytes > inner.length || significantDigits < 0 || significantDigits > 5) return null;
-  if (!(lowest >= 1) || !(highest >= 2 * lowest)) return null;
+  const encoded = readEncodedHistogram(base64);
+  if (encoded === null) return null;
+  const { inner, end, significantDigits, lowest, highest } = encoded;
   const histogram = build({
     bitBucketSize: 32,
     autoResize: false,
@@ -53,7 +37,6 @@ export function decodeCompressedHistogram(base64: string): Histogram | null {
     useWebAssembly: false,
   });
   const writable = histogram as unknown as WritableJsHistogram;
-  const end = HEADER_BYTES + payloadBytes;
   let position = HEADER_BYTES;
   let index = 0;
   let total = 0;
@@ -92,7 +75,3 @@ export function decodeCompressedHistogram(base64: string): Histogram | null {
   return histogram;
 }
 
-/** As the library reads it: two unsigned 32-bit words. */
-function readInt64(buffer: Buffer, offset: number): number {
-  return buffer.readUInt32BE(offset) * 2 ** 32 + buffer.readUInt32BE(offset + 4);
-}

@@ -1,4 +1,4 @@
-import { inflateSync } from 'node:zlib';
+import { HEADER_BYTES, readEncodedHistogram } from './histogramEncoding.js';
 import { decodeLatencyHistogram } from './histogram.js';
 import { EMPTY_SPARSE_HISTOGRAM, equivalentValue, layoutOf, sparseFromDense, valueOfIndex, type SparseLatencyHistogram } from './sparseHistogram.js';
 
@@ -8,15 +8,8 @@ import { EMPTY_SPARSE_HISTOGRAM, equivalentValue, layoutOf, sparseFromDense, val
  * (a negative value −n is a run of n empty buckets). It reads exactly what histogramDecode.ts reads (same checks, same
  * 32-bit counts, same total), and leaves what that decoder does not recognise to `decodeLatencyHistogram`, which falls
  * back to hdr-histogram-js or throws SLUICE_E_SAMPLE_INVALID. The empty string is an empty histogram.
- *
- * Layout (big-endian): outer cookie, compressed length, zlib data; inside: cookie, payload length, normalizing index
- * offset, significant digits, lowest discernible value (int64), highest trackable value (int64), conversion ratio
- * (8 bytes), then the counts.
+ * The header is read by histogramEncoding.ts.
  */
-const COMPRESSED_COOKIE_BASE = 478450436;
-const ENCODING_COOKIE_BASE = 478450435;
-const HEADER_BYTES = 40;
-const COOKIE_WORD_SIZE_MASK = 0xf0;
 
 /**
  * Scratch space of the decoding loop, reused by every call (decoding is synchronous and never re-entered); the result
@@ -31,27 +24,11 @@ export function decodeSparseHistogram(base64: string): SparseLatencyHistogram {
 }
 
 function decodeFast(base64: string): SparseLatencyHistogram | null {
-  const outer = Buffer.from(base64, 'base64');
-  if (outer.length < 8 || (outer.readInt32BE(0) & ~COOKIE_WORD_SIZE_MASK) !== COMPRESSED_COOKIE_BASE) return null;
-  const compressedLength = outer.readInt32BE(4);
-  if (compressedLength <= 0 || 8 + compressedLength > outer.length) return null;
-  let inner: Buffer;
-  try {
-    // A window's counts inflate to about 1 KB: the default 16 KB output chunk would allocate 16 KB per window.
-    inner = inflateSync(outer.subarray(8, 8 + compressedLength), { chunkSize: 2_048 });
-  } catch {
-    return null; // the library decoder reports what is wrong
-  }
-  if (inner.length < HEADER_BYTES || (inner.readInt32BE(0) & ~COOKIE_WORD_SIZE_MASK) !== ENCODING_COOKIE_BASE) return null;
-  const payloadBytes = inner.readInt32BE(4);
-  const significantDigits = inner.readInt32BE(12);
-  const lowest = readInt64(inner, 16);
-  const highest = readInt64(inner, 24);
-  if (HEADER_BYTES + payloadBytes > inner.length || significantDigits < 0 || significantDigits > 5) return null;
-  if (!(lowest >= 1) || !(highest >= 2 * lowest)) return null;
+  const encoded = readEncodedHistogram(base64);
+  if (encoded === null) return null;
+  const { inner, end, payloadBytes, significantDigits, lowest, highest } = encoded;
   const layout = layoutOf(lowest, significantDigits);
   const countsArrayLength = countsArrayLengthOf(layout, highest);
-  const end = HEADER_BYTES + payloadBytes;
   // At most one non-zero bucket per payload byte.
   if (scratchIndexes.length < payloadBytes) {
     scratchIndexes = new Int32Array(payloadBytes);
@@ -130,6 +107,3 @@ function countsArrayLengthOf(layout: { unitMagnitude: number; subBucketHalfCount
 }
 
 /** As the library reads it: two unsigned 32-bit words. */
-function readInt64(buffer: Buffer, offset: number): number {
-  return buffer.readUInt32BE(offset) * 2 ** 32 + buffer.readUInt32BE(offset + 4);
-}
