@@ -209,3 +209,8 @@ export type StoredEvent<T extends EventType = EventType> = NewEvent<T> & {
   hash: string;
 };
 export type AnyStoredEvent = { [T in EventType]: StoredEvent<T> }[EventType];
+/**
+ * A stored event without the log's bookkeeping (sequence number, hash): what `EventLog.readRecorded` yields for
+ * readers that only fold and compare content — replay and rebuilding a rollout.
+ */
+export type RecordedEvent = { [T in EventType]: NewEvent<T> & { position: number; version: number } }[EventType];

@@ -2,10 +2,10 @@ import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement, Transaction } from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { AppendConflictError, EventInvalidError, SluiceError } from '../errors.js';
-import { EVENT_VERSIONS, type AnyStoredEvent, type NewEvent } from '../events/eventTypes.js';
+import { EVENT_VERSIONS, type AnyStoredEvent, type NewEvent, type RecordedEvent } from '../events/eventTypes.js';
 import type { EventUpgraders } from '../events/upgrade.js';
 import { eventHash, GENESIS_HASH } from './eventHash.js';
-import { checkRolloutId, decodeEventRow, prepareNewEvent, type EventRow } from './eventRow.js';
+import { checkRolloutId, decodeEventRow, decodeRecordedRow, prepareNewEvent, type EventRow, type RecordedRow } from './eventRow.js';
 import { checkSchema, migrate } from './migrations.js';
 
 export interface EventLogOptions {
@@ -47,6 +47,7 @@ export class EventLog {
   private readonly insertStatement: Statement<unknown[]>;
   private readonly pageStatement: Statement<[string, number, number], EventRow>;
   private readonly pageAllStatement: Statement<[number, number], EventRow>;
+  private readonly recordedPageStatement: Statement<[string, number, number], RecordedRow>;
   private readonly appendTransaction: Transaction<(rolloutId: string, expectedPosition: number, prepared: readonly PreparedEvent[]) => AnyStoredEvent[]>;
 
   private constructor(file: string, db: SqliteDatabase, options: EventLogOptions) {
@@ -60,6 +61,9 @@ export class EventLog {
       : db.prepare('INSERT INTO events (rollout_id, position, type, version, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.pageStatement = db.prepare('SELECT * FROM events WHERE rollout_id = ? AND position >= ? ORDER BY position LIMIT ?');
     this.pageAllStatement = db.prepare('SELECT * FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
+    this.recordedPageStatement = db
+      .prepare<[string, number, number], RecordedRow>('SELECT position, type, version, at, data FROM events WHERE rollout_id = ? AND position >= ? ORDER BY position LIMIT ?')
+      .raw(true);
     this.appendTransaction = db.transaction((rolloutId: string, expectedPosition: number, prepared: readonly PreparedEvent[]) =>
       this.appendPrepared(rolloutId, expectedPosition, prepared),
     );
@@ -155,6 +159,21 @@ export class EventLog {
       for (const row of rows) yield decodeEventRow(row, this.upgraders);
       if (rows.length < READ_PAGE_ROWS) return;
       next = rows[rows.length - 1]!.position + 1;
+    }
+  }
+
+  /**
+   * Streams a rollout's events like `read`, validated and upgraded the same way, but without sequence number and hash:
+   * replay and rebuilding a rollout fold and compare content only. Reading a row's two 64-character hashes and building
+   * an object per row is about half the cost of reading the log, so this reads five columns as arrays.
+   */
+  *readRecorded(rolloutId: string, fromPosition = 0): IterableIterator<RecordedEvent> {
+    let next = fromPosition;
+    for (;;) {
+      const rows = this.recordedPageStatement.all(rolloutId, next, READ_PAGE_ROWS);
+      for (const row of rows) yield decodeRecordedRow(rolloutId, row, this.upgraders);
+      if (rows.length < READ_PAGE_ROWS) return;
+      next = rows[rows.length - 1]![0] + 1;
     }
   }
 

@@ -1,5 +1,5 @@
 import { EventInvalidError } from '../errors.js';
-import { EVENT_VERSIONS, isDecisionType, isInputType, type AnyStoredEvent, type EventType, type NewEvent } from '../events/eventTypes.js';
+import { EVENT_VERSIONS, isDecisionType, isInputType, type AnyStoredEvent, type EventType, type NewEvent, type RecordedEvent } from '../events/eventTypes.js';
 import { upgradeEventData, type EventUpgraders } from '../events/upgrade.js';
 import { canonicalJson, NotJsonError } from './canonicalJson.js';
 
@@ -57,34 +57,12 @@ export function prepareNewEvent(rolloutId: string, event: NewEvent): string {
   }
 }
 
+/** The columns `EventLog.readRecorded` selects, in order, as better-sqlite3 returns them in raw mode. */
+export type RecordedRow = [position: number, type: string, version: number, at: number, data: string];
+
 /** Turns a stored row back into an event: known type, supported version, well-formed fields, upgraded data. */
 export function decodeEventRow(row: EventRow, upgraders: EventUpgraders | undefined): AnyStoredEvent {
-  const where = { rolloutId: row.rollout_id, position: row.position, type: row.type };
-  if (!isEventType(row.type)) {
-    throw new EventInvalidError({ ...where, field: 'type' }, 'unknown event type in the log; was it written by a newer Sluice?');
-  }
-  if (!Number.isSafeInteger(row.version) || row.version < 0 || row.version > EVENT_VERSIONS[row.type]) {
-    throw new EventInvalidError(
-      { ...where, field: 'version' },
-      `version ${row.version} is not supported (current is ${EVENT_VERSIONS[row.type]}); upgrade Sluice`,
-    );
-  }
-  if (!Number.isSafeInteger(row.at) || row.at < 0) throw new EventInvalidError({ ...where, field: 'at' }, `not a valid time: ${row.at}`);
-  let data: unknown;
-  try {
-    data = JSON.parse(row.data);
-  } catch (error) {
-    throw new EventInvalidError({ ...where, field: 'data' }, `not JSON: ${(error as Error).message}`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new EventInvalidError({ ...where, field: 'data' }, 'not a JSON object');
-  }
-  let upgraded: Record<string, unknown>;
-  try {
-    upgraded = upgradeEventData(row.type, row.version, data as Record<string, unknown>, upgraders);
-  } catch (error) {
-    throw new EventInvalidError({ ...where, field: 'version' }, (error as Error).message);
-  }
+  const data = decodeEventData(row.rollout_id, row.position, row.type, row.version, row.at, row.data, upgraders);
   return {
     seq: row.seq,
     rolloutId: row.rollout_id,
@@ -92,7 +70,49 @@ export function decodeEventRow(row: EventRow, upgraders: EventUpgraders | undefi
     type: row.type,
     version: row.version,
     at: row.at,
-    data: upgraded,
+    data,
     hash: row.hash,
   } as unknown as AnyStoredEvent;
+}
+
+/** `decodeEventRow` for a row of `readRecorded`: the same checks, without sequence number and hash. */
+export function decodeRecordedRow(rolloutId: string, row: RecordedRow, upgraders: EventUpgraders | undefined): RecordedEvent {
+  const [position, type, version, at, dataJson] = row;
+  const data = decodeEventData(rolloutId, position, type, version, at, dataJson, upgraders);
+  return { position, type, version, at, data } as unknown as RecordedEvent;
+}
+
+function decodeEventData(
+  rolloutId: string,
+  position: number,
+  type: string,
+  version: number,
+  at: number,
+  dataJson: string,
+  upgraders: EventUpgraders | undefined,
+): Record<string, unknown> {
+  if (!isEventType(type)) {
+    throw new EventInvalidError({ rolloutId, position, type, field: 'type' }, 'unknown event type in the log; was it written by a newer Sluice?');
+  }
+  if (!Number.isSafeInteger(version) || version < 0 || version > EVENT_VERSIONS[type]) {
+    throw new EventInvalidError(
+      { rolloutId, position, type, field: 'version' },
+      `version ${version} is not supported (current is ${EVENT_VERSIONS[type]}); upgrade Sluice`,
+    );
+  }
+  if (!Number.isSafeInteger(at) || at < 0) throw new EventInvalidError({ rolloutId, position, type, field: 'at' }, `not a valid time: ${at}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(dataJson);
+  } catch (error) {
+    throw new EventInvalidError({ rolloutId, position, type, field: 'data' }, `not JSON: ${(error as Error).message}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new EventInvalidError({ rolloutId, position, type, field: 'data' }, 'not a JSON object');
+  }
+  try {
+    return upgradeEventData(type, version, data as Record<string, unknown>, upgraders);
+  } catch (error) {
+    throw new EventInvalidError({ rolloutId, position, type, field: 'version' }, (error as Error).message);
+  }
 }

@@ -1,5 +1,5 @@
 import { AppendConflictError, EventInvalidError, RolloutExistsError, RolloutNotFoundError } from '../errors.js';
-import { isInputType, type AnyStoredEvent, type NewInputEvent } from '../events/eventTypes.js';
+import { isInputType, type AnyStoredEvent, type NewInputEvent, type RecordedEvent } from '../events/eventTypes.js';
 import type { EventLog } from '../log/EventLog.js';
 import type { RolloutDecider, RolloutState } from '../machine/decider.js';
 import { rolloutDecider } from '../machine/rollout.js';
@@ -7,7 +7,7 @@ import { rolloutView, type RolloutView } from '../machine/rolloutView.js';
 import type { RolloutSpec } from '../spec/specSchema.js';
 
 /** The part of the EventLog a session uses; tests may pass anything with this shape. */
-export type RolloutLog = Pick<EventLog, 'append' | 'transaction' | 'read' | 'nextPosition'>;
+export type RolloutLog = Pick<EventLog, 'append' | 'transaction' | 'read' | 'readRecorded' | 'nextPosition'>;
 
 export interface RolloutSessionOptions {
   /** The decider to fold with; default the judge's (`rolloutDecider`). Tests inject their own gate evaluators. */
@@ -110,7 +110,7 @@ export class RolloutSession {
 
   /** Folds the inputs appended since `position` (by us before a crash, or by another writer). */
   private catchUp(): void {
-    for (const event of this.log.read(this.rolloutId, this.position)) {
+    for (const event of this.log.readRecorded(this.rolloutId, this.position)) {
       if (event.position !== this.position) {
         throw new EventInvalidError({ rolloutId: this.rolloutId, position: event.position, field: 'position' }, `expected position ${this.position}; the log has a gap`);
       }
@@ -121,7 +121,7 @@ export class RolloutSession {
 }
 
 /** A stored input as the machine takes it: type, time and data. */
-export function toInput(event: AnyStoredEvent): NewInputEvent {
+export function toInput(event: RecordedEvent): NewInputEvent {
   return { type: event.type, at: event.at, data: event.data } as NewInputEvent;
 }
 

@@ -1,9 +1,9 @@
 import { AppendConflictError } from '../../errors.js';
-import { EVENT_VERSIONS, type AnyStoredEvent, type NewEvent } from '../../events/eventTypes.js';
+import { EVENT_VERSIONS, type AnyStoredEvent, type NewEvent, type RecordedEvent } from '../../events/eventTypes.js';
 import { canonicalJson } from '../../log/canonicalJson.js';
 
 /**
- * An in-memory stand-in for EventLog's append/read/nextPosition/transaction, for unit tests of the session and replay.
+ * An in-memory stand-in for EventLog's append/read/readRecorded/nextPosition/transaction, for unit tests of the session and replay.
  * Data goes through the log's canonical JSON (which refuses NaN, Infinity and other non-JSON values) and back, as it
  * would through SQLite. Hashes are not computed (the log's own tests do).
  */
@@ -36,6 +36,10 @@ export class MemoryLog {
 
   *read(rolloutId: string, fromPosition = 0): IterableIterator<AnyStoredEvent> {
     yield* (this.events.get(rolloutId) ?? []).slice(fromPosition);
+  }
+
+  *readRecorded(rolloutId: string, fromPosition = 0): IterableIterator<RecordedEvent> {
+    for (const { position, type, version, at, data } of this.read(rolloutId, fromPosition)) yield { position, type, version, at, data } as RecordedEvent;
   }
 
   nextPosition(rolloutId: string): number {
