@@ -55,6 +55,17 @@ describe('EventLog append and read', () => {
     expect([...log.read('unknown')]).toEqual([]);
   });
 
+  it('reads the same content without sequence numbers and hashes with readRecorded, across pages', () => {
+    const count = READ_PAGE_ROWS + 3;
+    log.append('r1', 0, [pausedEvent(5, 'why'), ...Array.from({ length: count - 1 }, (_, i) => healthEvent(10 + i, i % 2 === 0))]);
+    const full = [...log.read('r1', 1)];
+    const recorded = [...log.readRecorded('r1', 1)];
+    expect(recorded).toEqual(full.map(({ position, type, version, at, data }) => ({ position, type, version, at, data })));
+    expect(recorded.map((e) => e.position)).toEqual(Array.from({ length: count - 1 }, (_, i) => i + 1));
+    expect([...log.readRecorded('r1')][0]).toEqual({ position: 0, type: 'paused', version: 1, at: 5, data: { reason: 'why' } });
+    expect([...log.readRecorded('unknown')]).toEqual([]);
+  });
+
   it('streams rollouts longer than a page, and lets appends run while a reader is open', () => {
     const count = READ_PAGE_ROWS * 2 + 7;
     log.append('long', 0, Array.from({ length: count }, (_, i) => healthEvent(i)));

@@ -38,6 +38,7 @@ describe('reading old event versions', () => {
     const log = EventLog.open(tmp.file(), { upgraders: v0Upgraders });
     const [event] = [...log.read('old')];
     expect(event).toMatchObject({ type: 'health.checked', version: 0, data: { ok: true, target: 'http://x/healthz' } });
+    expect([...log.readRecorded('old')]).toEqual([{ position: 0, type: 'health.checked', version: 0, at: 10, data: { ok: true, target: 'http://x/healthz' } }]);
     expect(verifyLog(log).ok).toBe(true);
     log.close();
   });
@@ -53,6 +54,7 @@ describe('reading old event versions', () => {
     writeRawRow('health.checked', 7, { ok: true });
     const log = EventLog.open(tmp.file());
     expect(() => [...log.read('old')]).toThrow(expect.objectContaining({ code: 'SLUICE_E_EVENT_INVALID', rolloutId: 'old', position: 0, field: 'version' }));
+    expect(() => [...log.readRecorded('old')]).toThrow(expect.objectContaining({ code: 'SLUICE_E_EVENT_INVALID', rolloutId: 'old', position: 0, field: 'version' }));
     log.close();
   });
 
@@ -60,6 +62,7 @@ describe('reading old event versions', () => {
     writeRawRow('made.up', 1, {});
     const log = EventLog.open(tmp.file());
     expect(() => [...log.readAll()]).toThrow(expect.objectContaining({ rolloutId: 'old', position: 0, field: 'type' }));
+    expect(() => [...log.readRecorded('old')]).toThrow(expect.objectContaining({ rolloutId: 'old', position: 0, field: 'type' }));
     log.close();
   });
 
