@@ -32,4 +32,20 @@ describe('group commit', () => {
     committer.close();
     await expect(committer.submit(3)).rejects.toMatchObject({ code: 'SLUICE_E_NOT_READY' });
   });
+
+  it('refuses a batch that would take the queued size past its bound, always takes one into an empty queue', async () => {
+    const committed: number[][] = [];
+    const committer = new GroupCommitter<number, number>((items) => {
+      committed.push([...items]);
+      return [...items];
+    }, { sizeOf: (n) => n, queuedSizeMax: 10 });
+    const first = committer.submit(6);
+    const second = committer.submit(4);
+    await expect(committer.submit(1)).rejects.toMatchObject({ code: 'SLUICE_E_INGEST_OVERLOADED', message: expect.stringContaining('10 of at most 10') });
+    await expect(Promise.all([first, second])).resolves.toEqual([6, 4]);
+    // Flushed: the size is free again, and a batch larger than the bound is taken when nothing waits.
+    await expect(committer.submit(25)).resolves.toBe(25);
+    await expect(Promise.all([committer.submit(3), committer.submit(7)])).resolves.toEqual([3, 7]);
+    expect(committed).toEqual([[6, 4], [25], [3, 7]]);
+  });
 });

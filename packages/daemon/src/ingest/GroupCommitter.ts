@@ -7,8 +7,19 @@ export const GROUP_WAIT_MS_MAX = 2;
 /** Batches waiting for a flush; past this, new batches are refused with 503 so memory stays bounded. */
 export const GROUP_QUEUE_MAX = 20_000;
 
+export interface GroupCommitterOptions<T> {
+  /** Size of an item in the unit of `queuedSizeMax` (the ingest pipeline counts samples and windows). */
+  sizeOf?: (item: T) => number;
+  /**
+   * Total size waiting for a flush; a batch that would take the queue past it is refused (503), unless the queue is
+   * empty — one batch is bounded by the request body limit, so it is always taken. Default: unbounded (count only).
+   */
+  queuedSizeMax?: number;
+}
+
 interface Pending<T, R> {
   item: T;
+  size: number;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
@@ -22,13 +33,18 @@ interface Pending<T, R> {
  */
 export class GroupCommitter<T, R> {
   readonly #commit: (items: readonly T[]) => R[];
+  readonly #sizeOf: (item: T) => number;
+  readonly #queuedSizeMax: number;
   #queue: Pending<T, R>[] = [];
+  #queuedSize = 0;
   #scheduled = false;
   #closed = false;
 
   /** `commit` must return one result per item, in order; if it throws, every item of the group is rejected. */
-  constructor(commit: (items: readonly T[]) => R[]) {
+  constructor(commit: (items: readonly T[]) => R[], options: GroupCommitterOptions<T> = {}) {
     this.#commit = commit;
+    this.#sizeOf = options.sizeOf ?? (() => 0);
+    this.#queuedSizeMax = options.queuedSizeMax ?? Infinity;
   }
 
   submit(item: T): Promise<R> {
@@ -36,8 +52,15 @@ export class GroupCommitter<T, R> {
     if (this.#queue.length >= GROUP_QUEUE_MAX) {
       return Promise.reject(new DaemonError('SLUICE_E_INGEST_OVERLOADED', `ingest queue is full (${GROUP_QUEUE_MAX} batches waiting); retry with backoff`));
     }
+    const size = this.#sizeOf(item);
+    if (this.#queue.length > 0 && this.#queuedSize + size > this.#queuedSizeMax) {
+      return Promise.reject(
+        new DaemonError('SLUICE_E_INGEST_OVERLOADED', `ingest queue is full (${this.#queuedSize} of at most ${this.#queuedSizeMax} waiting); retry with backoff`),
+      );
+    }
     return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ item, size, resolve, reject });
+      this.#queuedSize += size;
       if (this.#queue.length >= GROUP_BATCHES_MAX) this.flush();
       else this.#schedule();
     });
@@ -47,6 +70,7 @@ export class GroupCommitter<T, R> {
   flush(): void {
     while (this.#queue.length > 0) {
       const group = this.#queue.splice(0, GROUP_BATCHES_MAX);
+      for (const pending of group) this.#queuedSize -= pending.size;
       let results: R[];
       try {
         results = this.#commit(group.map((p) => p.item));

@@ -13,6 +13,13 @@ export interface AggregateWindow {
   latencyHistogram?: string;
 }
 
+/**
+ * Parsed lines (samples or windows) waiting for their group commit, all batches together: ~1 M parsed samples are
+ * ~100 MB. Batches beyond it are refused with 503 (SLUICE_E_INGEST_OVERLOADED) so a burst cannot grow memory without
+ * bound; the count bound (GROUP_QUEUE_MAX batches) alone would let 20,000 large batches queue.
+ */
+export const INGEST_QUEUED_LINES_MAX = 1_000_000;
+
 export type IngestItem =
   | { kind: 'samples'; rolloutId: string; windowMs: number; samples: ParsedSample[] }
   | { kind: 'windows'; rolloutId: string; windowMs: number; windows: AggregateWindow[] };
@@ -55,7 +62,10 @@ export class IngestPipeline {
     this.#journal = journal;
     this.#sink = sink;
     this.#guards = guards;
-    this.#committer = new GroupCommitter((items) => this.#commit(items));
+    this.#committer = new GroupCommitter((items) => this.#commit(items), {
+      sizeOf: (item) => (item.kind === 'samples' ? item.samples.length : item.windows.length),
+      queuedSizeMax: INGEST_QUEUED_LINES_MAX,
+    });
   }
 
   /** Resolves once the accepted part of the batch is durable; never resolves before. */
