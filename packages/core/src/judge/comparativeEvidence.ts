@@ -1,5 +1,5 @@
 import type { Evidence, Verdict } from '../events/eventTypes.js';
-import { logEValueNotWorse, logEValueWorse, type RelativeRiskTestState } from './relativeRiskTest.js';
+import type { RelativeRiskTestState } from './relativeRiskTest.js';
 import { formatPercent, percentOf, roundForEvidence } from './windowStats.js';
 
 /** Running totals of a comparative gate over the stage. */
@@ -47,8 +47,8 @@ export function comparativeEvidence(
   const canaryRate = percentOf(totals.canaryEvents, totals.canaryCount);
   const baselineRate = percentOf(totals.baselineEvents, totals.baselineCount);
   const relativeRisk = canaryRate !== null && baselineRate !== null && baselineRate > 0 ? canaryRate / baselineRate : null;
-  const logWorse = logEValueWorse(test);
-  const logNotWorse = logEValueNotWorse(test);
+  const logWorse = test.logEValueWorse;
+  const logNotWorse = test.logEValueNotWorse;
   const logBound = Math.log(1 / gate.alpha);
   const limit = `${roundForEvidence((1 + gate.tolerance) * 100, 4)}% of baseline`;
   const rates = `canary ${what} ${formatPercent(canaryRate)} (${totals.canaryEvents}/${totals.canaryCount}) vs baseline ${formatPercent(baselineRate)} (${totals.baselineEvents}/${totals.baselineCount})`;

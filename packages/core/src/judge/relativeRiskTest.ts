@@ -35,13 +35,19 @@ export const ONSET_SLOT_MS = 60_000;
 
 export interface RelativeRiskTestState {
   /** log S_t at each worse-side grid point: the onset mixture Σ_j π_j Π_{i=j..t} LR_i. */
-  logLikelihoodRatiosWorse: number[];
+  logLikelihoodRatiosWorse: readonly number[];
   /** Informative windows folded so far. */
   informativeWindows: number;
   /** Highest onset slot whose component has started (0 before the first informative window). */
   onsetSlotsOpened: number;
   /** Σ_i log LR_i at each not-worse-side grid point. */
-  logLikelihoodRatiosNotWorse: number[];
+  logLikelihoodRatiosNotWorse: readonly number[];
+  /**
+   * log of each side's e-value now (logEValueWorseOf / logMeanExp of the sums above). Kept with the sums they are
+   * computed from, so that the evidence of every window reads them instead of summing the grid again.
+   */
+  logEValueWorse: number;
+  logEValueNotWorse: number;
   /** Sticky: the worse-side e-process crossed 1/α at some point. */
   rejectedNotWorse: boolean;
   /** Sticky: the not-worse-side e-process crossed 1/α at some point. */
@@ -52,11 +58,15 @@ export interface RelativeRiskTestState {
 }
 
 export function initialRelativeRiskTest(): RelativeRiskTestState {
+  const logLikelihoodRatiosWorse = LOG_OFFSETS.map(() => -Infinity);
+  const logLikelihoodRatiosNotWorse = LOG_OFFSETS.map(() => 0);
   return {
-    logLikelihoodRatiosWorse: LOG_OFFSETS.map(() => -Infinity),
+    logLikelihoodRatiosWorse,
     informativeWindows: 0,
     onsetSlotsOpened: 0,
-    logLikelihoodRatiosNotWorse: LOG_OFFSETS.map(() => 0),
+    logLikelihoodRatiosNotWorse,
+    logEValueWorse: logEValueWorseOf(logLikelihoodRatiosWorse, 0),
+    logEValueNotWorse: logMeanExp(logLikelihoodRatiosNotWorse),
     rejectedNotWorse: false,
     rejectedWorse: false,
     logEValueWorseMax: 0,
@@ -76,7 +86,13 @@ export interface WindowEvents {
   baselineEvents: number;
 }
 
-/** Folds one window into the test. A window without both arms or without any event carries no information. */
+/**
+ * Folds one window into the test. A window without both arms or without any event carries no information.
+ *
+ * Runs twice per window per comparative gate, so it is written as plain loops over the grid (no closures, iterators
+ * or intermediate arrays): judging a window is a few hundred floating-point operations and should not cost more in
+ * allocation and garbage collection than in arithmetic.
+ */
 export function updateRelativeRiskTest(state: RelativeRiskTestState, window: WindowEvents, toleranceRatio: number, alpha: number): RelativeRiskTestState {
   const total = window.canaryEvents + window.baselineEvents;
   if (window.canaryCount <= 0 || window.baselineCount <= 0 || total <= 0) return state;
@@ -85,23 +101,26 @@ export function updateRelativeRiskTest(state: RelativeRiskTestState, window: Win
   const p0 = canaryEventProbability(share, boundaryRho);
   const x = window.canaryEvents;
   const y = window.baselineEvents;
-  const logLR = (ratio: number): number => {
-    const p = canaryEventProbability(share, boundaryRho * ratio);
-    return x * Math.log(p / p0) + y * Math.log((1 - p) / (1 - p0));
-  };
   // Components of slots k+1 … slot start now: Σ_{j=k+1..slot} 1/(j(j+1)) = 1/(k+1) − 1/(slot+1).
   const opened = state.onsetSlotsOpened;
   const slot = Math.max(window.onsetSlot ?? opened + 1, opened);
   const logOnsetWeight = slot > opened ? Math.log(1 / (opened + 1) - 1 / (slot + 1)) : -Infinity;
-  const worse = state.logLikelihoodRatiosWorse.map((logS, k) => logLR(RATIO_WORSE[k]!) + logAddExp(logS, logOnsetWeight));
-  const notWorse = state.logLikelihoodRatiosNotWorse.map((sum, k) => sum + logLR(RATIO_NOT_WORSE[k]!));
+  const worse: number[] = [];
+  const notWorse: number[] = [];
+  for (let k = 0; k < GRID_STEPS; k++) {
+    worse.push(windowLogLikelihoodRatio(share, boundaryRho * RATIO_WORSE[k]!, p0, x, y) + logAddExp(state.logLikelihoodRatiosWorse[k]!, logOnsetWeight));
+    notWorse.push(state.logLikelihoodRatiosNotWorse[k]! + windowLogLikelihoodRatio(share, boundaryRho * RATIO_NOT_WORSE[k]!, p0, x, y));
+  }
   const logBound = Math.log(1 / alpha);
-  const next = { logLikelihoodRatiosWorse: worse, informativeWindows: state.informativeWindows + 1, onsetSlotsOpened: slot };
-  const logEWorse = logEValueWorse(next);
+  const logEWorse = logEValueWorseOf(worse, slot);
   const logENotWorse = logMeanExp(notWorse);
   return {
-    ...next,
+    logLikelihoodRatiosWorse: worse,
+    informativeWindows: state.informativeWindows + 1,
+    onsetSlotsOpened: slot,
     logLikelihoodRatiosNotWorse: notWorse,
+    logEValueWorse: logEWorse,
+    logEValueNotWorse: logENotWorse,
     rejectedNotWorse: state.rejectedNotWorse || logEWorse >= logBound,
     rejectedWorse: state.rejectedWorse || logENotWorse >= logBound,
     logEValueWorseMax: Math.max(state.logEValueWorseMax, logEWorse),
@@ -109,15 +128,16 @@ export function updateRelativeRiskTest(state: RelativeRiskTestState, window: Win
   };
 }
 
-/** log of the worse-side e-value now: the grid mixture of the onset sums, plus the weight of onsets still to come. */
-export function logEValueWorse(state: Pick<RelativeRiskTestState, 'logLikelihoodRatiosWorse' | 'onsetSlotsOpened'>): number {
-  // Slots not started yet have total weight Σ_{j>k} 1/(j(j+1)) = 1/(k+1); their components are still 1.
-  return logAddExp(logMeanExp(state.logLikelihoodRatiosWorse), -Math.log(state.onsetSlotsOpened + 1));
+/** log LR of one window at relative risk `rho` against the boundary, whose canary-event probability is `p0`. */
+function windowLogLikelihoodRatio(share: number, rho: number, p0: number, canaryEvents: number, baselineEvents: number): number {
+  const p = canaryEventProbability(share, rho);
+  return canaryEvents * Math.log(p / p0) + baselineEvents * Math.log((1 - p) / (1 - p0));
 }
 
-/** log of the not-worse-side e-value now. */
-export function logEValueNotWorse(state: RelativeRiskTestState): number {
-  return logMeanExp(state.logLikelihoodRatiosNotWorse);
+/** log of the worse-side e-value: the grid mixture of the onset sums, plus the weight of onsets still to come. */
+function logEValueWorseOf(logOnsetSums: readonly number[], onsetSlotsOpened: number): number {
+  // Slots not started yet have total weight Σ_{j>k} 1/(j(j+1)) = 1/(k+1); their components are still 1.
+  return logAddExp(logMeanExp(logOnsetSums), -Math.log(onsetSlotsOpened + 1));
 }
 
 /** The onset slot of a window that started at `windowStartAt` in a stage entered at `stageEnteredAt` (1-based). */
@@ -139,9 +159,9 @@ function logAddExp(a: number, b: number): number {
 
 function logMeanExp(values: readonly number[]): number {
   let max = -Infinity;
-  for (const v of values) if (v > max) max = v;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
   if (max === -Infinity) return -Infinity;
   let sum = 0;
-  for (const v of values) sum += Math.exp(v - max);
+  for (let i = 0; i < values.length; i++) sum += Math.exp(values[i]! - max);
   return max + Math.log(sum) - LOG_GRID_SIZE;
 }
