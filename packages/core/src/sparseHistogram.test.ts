@@ -3,7 +3,7 @@ import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram
 import { describe, expect, it } from 'vitest';
 import { countSlowerThanMs, decodeLatencyHistogram, latencyQuantileMs, mergeHistograms } from './histogram.js';
 import { addToHistogramBlock, EMPTY_HISTOGRAM_BLOCK } from './judge/histogramBlock.js';
-import { mergeSparseHistograms, sparseCountSlowerThanMs, sparseQuantileMs, type SparseLatencyHistogram } from './sparseHistogram.js';
+import { mergeSparseHistograms, mergeTwoSparseHistograms, sparseCountSlowerThanMs, sparseQuantileMs, STANDARD_LAYOUT, valueOfIndex, type SparseLatencyHistogram } from './sparseHistogram.js';
 import { decodeSparseHistogram } from './sparseHistogramDecode.js';
 
 /**
@@ -59,6 +59,25 @@ const encodedArbitrary = fc
 
 const quantiles = [0, 0.001, 0.5, 0.9, 0.95, 0.99, 0.999, 1];
 
+/**
+ * A sparse histogram in our layout as a merge can leave it, not only as a decoder makes it: zero and wrapped negative
+ * counts, buckets past its maximum's, a total that does not match (or NaN).
+ */
+const sparseArbitrary = fc
+  .record({
+    buckets: fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 23_000 }), fc.integer({ min: -3, max: 2 ** 31 - 1 })), { selector: ([index]) => index, maxLength: 40 }),
+    // The maximum: 0, any value, or one in (or next to) a bucket of the list, where the cut-off is decided.
+    maxValue: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4_000_000_000 })),
+    maxAtBucket: fc.option(fc.tuple(fc.nat(), fc.integer({ min: -1, max: 1 }))),
+    totalCount: fc.oneof(fc.constant(0), fc.constant(Number.NaN), fc.integer({ min: 1, max: 2 ** 40 })),
+  })
+  .map(({ buckets, maxValue, maxAtBucket, totalCount }): SparseLatencyHistogram => {
+    const sorted = [...buckets].sort(([x], [y]) => x - y);
+    const indexes = sorted.map(([index]) => index);
+    const max = maxAtBucket && indexes.length > 0 ? valueOfIndex(STANDARD_LAYOUT, Math.max(0, indexes[maxAtBucket[0] % indexes.length]! + maxAtBucket[1])) : maxValue;
+    return { layout: STANDARD_LAYOUT, indexes, counts: sorted.map(([, count]) => count), totalCount, maxValue: max, countsArrayLength: 23_552 };
+  });
+
 describe('sparse latency histograms', () => {
   it('decode the same buckets and total as the dense decoder (property)', () => {
     fc.assert(
@@ -100,6 +119,18 @@ describe('sparse latency histograms', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('merge two histograms in one pass to exactly what the general merge gives (property)', () => {
+    const histogramArbitrary = fc.oneof(sparseArbitrary, encodedArbitrary.map(decodeSparseHistogram));
+    fc.assert(
+      fc.property(histogramArbitrary, histogramArbitrary, histogramArbitrary, (a, b, c) => {
+        const merged = mergeTwoSparseHistograms(a, b);
+        expect(merged).toStrictEqual(mergeSparseHistograms([a, b]));
+        expect(mergeTwoSparseHistograms(merged, c)).toStrictEqual(mergeSparseHistograms([mergeSparseHistograms([a, b]), c]));
+      }),
+      { numRuns: 300 },
     );
   });
 

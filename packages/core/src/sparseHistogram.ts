@@ -143,6 +143,57 @@ export function mergeSparseHistograms(histograms: readonly SparseLatencyHistogra
   return { ...merged, maxValue: Math.max(merged.maxValue, maxValue) };
 }
 
+/**
+ * `mergeSparseHistograms([a, b])`, for the histogram blocks that add each window to their merge so far (so `a` can be
+ * long and `b` short): in one pass over both, without the filtered copies and the intermediate merge the general
+ * function makes. Each histogram contributes what addSameLayout takes of it (its positive counts up to its maximum's
+ * bucket); equal indexes add as addSorted adds them, `a`'s first, with the same 32-bit wrap. A histogram of another
+ * layout takes the general path.
+ */
+export function mergeTwoSparseHistograms(a: SparseLatencyHistogram, b: SparseLatencyHistogram): SparseLatencyHistogram {
+  if (!isStandard(a.layout) || !isStandard(b.layout)) return mergeSparseHistograms([a, b]);
+  let maxValue = 0;
+  if (a.maxValue > maxValue) maxValue = a.maxValue;
+  if (b.maxValue > maxValue) maxValue = b.maxValue;
+  let totalCount = 0;
+  if (a.totalCount !== 0) totalCount += a.totalCount;
+  if (b.totalCount !== 0) totalCount += b.totalCount;
+  const aEnd = a.totalCount === 0 ? 0 : usedLength(a);
+  const bEnd = b.totalCount === 0 ? 0 : usedLength(b);
+  // At most aEnd + bEnd entries; allocated once and cut to length, rather than grown by push.
+  const indexes = new Array<number>(aEnd + bEnd);
+  const counts = new Array<number>(aEnd + bEnd);
+  let length = 0;
+  let i = 0;
+  let j = 0;
+  while (true) {
+    while (i < aEnd && !(a.counts[i]! > 0)) i++;
+    while (j < bEnd && !(b.counts[j]! > 0)) j++;
+    if (i >= aEnd && j >= bEnd) break;
+    const fromA = j >= bEnd || (i < aEnd && a.indexes[i]! <= b.indexes[j]!);
+    const index = fromA ? a.indexes[i]! : b.indexes[j]!;
+    const count = fromA ? a.counts[i++]! : b.counts[j++]!;
+    if (length > 0 && indexes[length - 1] === index) counts[length - 1] = (counts[length - 1]! + count) | 0;
+    else {
+      indexes[length] = index;
+      counts[length] = count;
+      length++;
+    }
+  }
+  indexes.length = length;
+  counts.length = length;
+  return { layout: EMPTY_SPARSE_HISTOGRAM.layout, indexes, counts, totalCount, maxValue, countsArrayLength: EMPTY_SPARSE_HISTOGRAM.countsArrayLength };
+}
+
+/** How many leading entries of a standard-layout histogram lie below its maximum's bucket end (addSameLayout's range). */
+function usedLength(histogram: SparseLatencyHistogram): number {
+  const end = indexOfValue(histogram.layout, histogram.maxValue) + 1;
+  const { indexes } = histogram;
+  let length = 0;
+  while (length < indexes.length && indexes[length]! < end) length++;
+  return length;
+}
+
 /** `mergeHistograms` for our layout: the positive counts up to the maximum's bucket, index by index. */
 function addSameLayout(target: SparseLatencyHistogram, source: SparseLatencyHistogram): SparseLatencyHistogram {
   const { indexes, counts } = source;

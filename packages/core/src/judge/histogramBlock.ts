@@ -1,4 +1,4 @@
-import { EMPTY_SPARSE_HISTOGRAM, mergeSparseHistograms, type SparseLatencyHistogram } from '../sparseHistogram.js';
+import { EMPTY_SPARSE_HISTOGRAM, mergeTwoSparseHistograms, type SparseLatencyHistogram } from '../sparseHistogram.js';
 
 /**
  * The latency histogram of a block of windows (a breaker's block, an interval of the presets, the baseline threshold
@@ -21,7 +21,7 @@ export const EMPTY_HISTOGRAM_BLOCK: HistogramBlock = { histogram: null, windows:
 
 export function addToHistogramBlock(block: HistogramBlock, histogram: SparseLatencyHistogram): HistogramBlock {
   return {
-    histogram: block.histogram === null ? histogram : mergeSparseHistograms([block.histogram, histogram]),
+    histogram: block.histogram === null ? histogram : mergeTwoSparseHistograms(block.histogram, histogram),
     windows: block.windows + 1,
   };
 }
