@@ -70,11 +70,12 @@ export function observeGates(context: RolloutContext, input: NewInputEvent, look
   const decisions: NewDecisionEvent[] = [];
   let gateStates = context.gateStates;
   let lastVerdicts = context.lastVerdicts;
-  stage.gates.forEach((gate, index) => {
+  for (let index = 0; index < stage.gates.length; index++) {
+    const gate = stage.gates[index]!;
     const evaluator = lookup(gate.kind);
-    if (!evaluator) return;
+    if (!evaluator) continue;
     const observed = evaluator.observe(gate, gateStates[index], input, gateContext);
-    if (observed === null) return;
+    if (observed === null) continue;
     const data: GateEvaluatedData = {
       stage: stage.name,
       gate: gateNameOf(gate),
@@ -82,11 +83,18 @@ export function observeGates(context: RolloutContext, input: NewInputEvent, look
       verdict: observed.result.verdict,
       evidence: storableEvidence(observed.result.evidence),
     };
-    if (gateStates === context.gateStates) gateStates = [...gateStates];
+    // The previous context must stay as it was (states are persistent values): copy its two collections once per
+    // input, when the first gate reports, and fill the copies; a copy per gate was most of this function's garbage.
+    if (gateStates === context.gateStates) {
+      gateStates = context.gateStates.slice();
+      lastVerdicts = { ...context.lastVerdicts };
+    }
     gateStates[index] = observed.state;
-    lastVerdicts = { ...lastVerdicts, [data.gate]: data };
+    // "__proto__" is a valid gate name: assigning it would set the prototype, where a computed key defines the entry.
+    if (data.gate === '__proto__') lastVerdicts = { ...lastVerdicts, [data.gate]: data };
+    else lastVerdicts[data.gate] = data;
     decisions.push({ type: 'gate.evaluated', at: input.at, data });
-  });
+  }
   const canarySamples = input.type === 'samples.window' ? input.data.canary.count : 0;
   if (decisions.length === 0 && canarySamples === 0) return { context, decisions };
   return {
