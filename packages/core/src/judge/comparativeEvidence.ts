@@ -1,6 +1,6 @@
 import type { Evidence, Verdict } from '../events/eventTypes.js';
 import type { RelativeRiskTestState } from './relativeRiskTest.js';
-import { formatPercent, percentOf, roundForEvidence } from './windowStats.js';
+import { formatPercent, oncePerGateConfig, percentOf, roundForEvidence } from './windowStats.js';
 
 /** Running totals of a comparative gate over the stage. */
 export interface ComparativeTotals {
@@ -35,6 +35,20 @@ export function comparativeVerdict(test: RelativeRiskTestState, totals: Comparat
   return 'inconclusive';
 }
 
+/** A comparative gate's settings as its evidence states them, the same for every window. */
+const settingsTextOf = oncePerGateConfig((gate: { alpha: number; tolerance: number }) => {
+  const logBound = Math.log(1 / gate.alpha);
+  return {
+    /** "130% of baseline". */
+    limit: `${roundForEvidence((1 + gate.tolerance) * 100, 4)}% of baseline`,
+    /** "0.99". */
+    confidence: `${1 - gate.alpha}`,
+    boundText: fmtE(logBound),
+    boundRounded: roundForEvidence(1 / gate.alpha),
+    logBoundRounded: roundForEvidence(logBound),
+  };
+});
+
 /** The evidence every comparative evaluation carries: counts, rates, both e-values (log), the bound, α, tolerance. */
 export function comparativeEvidence(
   what: string,
@@ -49,14 +63,14 @@ export function comparativeEvidence(
   const relativeRisk = canaryRate !== null && baselineRate !== null && baselineRate > 0 ? canaryRate / baselineRate : null;
   const logWorse = test.logEValueWorse;
   const logNotWorse = test.logEValueNotWorse;
-  const logBound = Math.log(1 / gate.alpha);
-  const limit = `${roundForEvidence((1 + gate.tolerance) * 100, 4)}% of baseline`;
+  const settings = settingsTextOf(gate);
+  const { limit, boundText } = settings;
   const rates = `canary ${what} ${formatPercent(canaryRate)} (${totals.canaryEvents}/${totals.canaryCount}) vs baseline ${formatPercent(baselineRate)} (${totals.baselineEvents}/${totals.baselineCount})`;
   let conclusion: string;
-  if (verdict === 'fail') conclusion = `worse than ${limit} with confidence ${1 - gate.alpha} (e-value ${fmtE(Math.max(logWorse, test.logEValueWorseMax))} ≥ ${fmtE(logBound)})`;
-  else if (verdict === 'pass') conclusion = `not worse than ${limit} with confidence ${1 - gate.alpha} (e-value ${fmtE(test.logEValueNotWorseMax)} ≥ ${fmtE(logBound)})`;
+  if (verdict === 'fail') conclusion = `worse than ${limit} with confidence ${settings.confidence} (e-value ${fmtE(Math.max(logWorse, test.logEValueWorseMax))} ≥ ${boundText})`;
+  else if (verdict === 'pass') conclusion = `not worse than ${limit} with confidence ${settings.confidence} (e-value ${fmtE(test.logEValueNotWorseMax)} ≥ ${boundText})`;
   else if (test.rejectedWorse) conclusion = `not worse than ${limit}, waiting for ${gate.samplesMin} canary samples`;
-  else conclusion = `not enough evidence yet (e-values ${fmtE(logWorse)} worse, ${fmtE(logNotWorse)} not worse; bound ${fmtE(logBound)})`;
+  else conclusion = `not enough evidence yet (e-values ${fmtE(logWorse)} worse, ${fmtE(logNotWorse)} not worse; bound ${boundText})`;
   return {
     summary: `${rates}: ${conclusion}`,
     canaryCount: totals.canaryCount,
@@ -72,8 +86,8 @@ export function comparativeEvidence(
     logEValueNotWorse: roundForEvidence(logNotWorse),
     logEValueWorseMax: roundForEvidence(test.logEValueWorseMax),
     logEValueNotWorseMax: roundForEvidence(test.logEValueNotWorseMax),
-    bound: roundForEvidence(1 / gate.alpha),
-    logBound: roundForEvidence(logBound),
+    bound: settings.boundRounded,
+    logBound: settings.logBoundRounded,
     alpha: gate.alpha,
     tolerance: gate.tolerance,
     samplesMin: gate.samplesMin,

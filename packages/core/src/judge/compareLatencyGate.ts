@@ -4,7 +4,7 @@ import { addBaselineWindow, baselineQuantileMs, emptyBaselineQuantile, type Base
 import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
 import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
 import { sparseCountSlowerThanMs } from '../sparseHistogram.js';
-import { isMixedWeightWindow, roundForEvidence, windowHistogram } from './windowStats.js';
+import { isMixedWeightWindow, oncePerGateConfig, roundForEvidence, windowHistogram } from './windowStats.js';
 
 type CompareLatencyConfig = Extract<GateConfig, { kind: 'compareLatency' }>;
 
@@ -24,6 +24,11 @@ export interface CompareLatencyState {
   baselineEstimate: BaselineQuantileEstimate;
   lastThresholdMs: number | null;
 }
+
+/** Where the threshold comes from, as the evidence says it. */
+const thresholdSourceOf = oncePerGateConfig((gate: CompareLatencyConfig) =>
+  gate.thresholdMs !== undefined ? 'fixed' : `baseline p${roundForEvidence(gate.baselineQuantile * 100, 4)} before this window`,
+);
 
 export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
   kind: 'compareLatency',
@@ -61,7 +66,7 @@ export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
         verdict,
         evidence: comparativeEvidence(what, verdict, next.test, next.totals, gate, {
           thresholdMs: thresholdMs === null ? null : roundForEvidence(thresholdMs),
-          thresholdSource: gate.thresholdMs !== undefined ? 'fixed' : `baseline p${roundForEvidence(gate.baselineQuantile * 100, 4)} before this window`,
+          thresholdSource: thresholdSourceOf(gate),
           baselineSamplesForThreshold: next.baselineEstimate.samples,
           mixedWeight: isMixedWeightWindow(event.data, context),
         }),

@@ -3,7 +3,7 @@ import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator, GateResult } from './gate.js';
 import { breakerVerdict, initialStreak, recordBlock, type BreakerStreak } from './breaker.js';
 import { addToHistogramBlock, compactHistogramBlock, EMPTY_HISTOGRAM_BLOCK, type HistogramBlock } from './histogramBlock.js';
-import { isMixedWeightWindow, roundForEvidence, windowHistogram } from './windowStats.js';
+import { isMixedWeightWindow, oncePerGateConfig, roundForEvidence, windowHistogram } from './windowStats.js';
 
 type LatencyConfig = Extract<GateConfig, { kind: 'latency' }>;
 
@@ -51,9 +51,12 @@ export const latencyEvaluator: GateEvaluator<LatencyState> = {
   },
 };
 
+/** "p99.9": the gate's quantile as its summaries name it. */
+const quantileLabelOf = oncePerGateConfig((gate: LatencyConfig) => `p${roundForEvidence(gate.quantile * 100, 4)}`);
+
 function resultOf(gate: LatencyConfig, state: LatencyState, mixedWeight: boolean): GateResult {
   const verdict = breakerVerdict(state, gate.sustainWindows);
-  const label = `p${roundForEvidence(gate.quantile * 100, 4)}`;
+  const label = quantileLabelOf(gate);
   const quantileMs = state.lastQuantileMs === null ? null : roundForEvidence(state.lastQuantileMs);
   let judged: string;
   if (state.blocksJudged === 0) judged = `canary ${label} not judged yet: ${state.blockCount} of ${gate.samplesMin} samples`;

@@ -1,7 +1,7 @@
 import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator } from './gate.js';
 import { logBeta } from './logGamma.js';
-import { formatPercent, isMixedWeightWindow, percentOf, roundForEvidence } from './windowStats.js';
+import { formatPercent, isMixedWeightWindow, oncePerGateConfig, percentOf, roundForEvidence } from './windowStats.js';
 
 type SampleRatioConfig = Extract<GateConfig, { kind: 'sampleRatio' }>;
 
@@ -33,6 +33,12 @@ export interface SampleRatioState {
   logBayesFactorMax: number;
 }
 
+/** The bound 1/α as the evidence reports it, the same for every window. */
+const boundsOf = oncePerGateConfig((gate: SampleRatioConfig) => ({
+  boundRounded: roundForEvidence(1 / gate.alpha),
+  logBoundRounded: roundForEvidence(Math.log(1 / gate.alpha)),
+}));
+
 export const sampleRatioEvaluator: GateEvaluator<SampleRatioState> = {
   kind: 'sampleRatio',
   init: () => ({
@@ -51,29 +57,38 @@ export const sampleRatioEvaluator: GateEvaluator<SampleRatioState> = {
     if (event.type !== 'samples.window') return null;
     const gate = config as SampleRatioConfig;
     const weight = context.weightAppliedPercent;
+    const mixedWeight = isMixedWeightWindow(event.data, context);
     let next: SampleRatioState;
-    if (weight === null || isMixedWeightWindow(event.data, context)) {
+    let logBF: number;
+    if (weight === null || mixedWeight) {
       next = { ...state, windowsSkipped: state.windowsSkipped + 1 };
+      logBF = next.segmentWeightPercent === null ? 0 : next.logFrozen + segmentLogBayesFactor(next.segmentWeightPercent, next.segmentCanary, next.segmentBaseline);
     } else {
       const sameSegment = state.segmentWeightPercent === weight;
-      const logFrozen = sameSegment || state.segmentWeightPercent === null ? state.logFrozen : state.logFrozen + segmentLogBayesFactor(state);
+      const logFrozen =
+        sameSegment || state.segmentWeightPercent === null
+          ? state.logFrozen
+          : state.logFrozen + segmentLogBayesFactor(state.segmentWeightPercent, state.segmentCanary, state.segmentBaseline);
       const segmentCanary = (sameSegment ? state.segmentCanary : 0) + event.data.canary.count;
       const segmentBaseline = (sameSegment ? state.segmentBaseline : 0) + event.data.baseline.count;
-      const partial = { ...state, logFrozen, segmentWeightPercent: weight, segmentCanary, segmentBaseline };
-      const logBF = logFrozen + segmentLogBayesFactor(partial);
+      logBF = logFrozen + segmentLogBayesFactor(weight, segmentCanary, segmentBaseline);
       next = {
-        ...partial,
+        logFrozen,
+        segmentWeightPercent: weight,
+        segmentCanary,
+        segmentBaseline,
         canaryCount: state.canaryCount + event.data.canary.count,
         baselineCount: state.baselineCount + event.data.baseline.count,
         windowsUsed: state.windowsUsed + 1,
+        windowsSkipped: state.windowsSkipped,
         rejected: state.rejected || logBF >= Math.log(1 / gate.alpha),
         logBayesFactorMax: Math.max(state.logBayesFactorMax, logBF),
       };
     }
-    const logBF = next.segmentWeightPercent === null ? 0 : next.logFrozen + segmentLogBayesFactor(next);
     const verdict = next.rejected ? 'fail' : next.windowsUsed > 0 && next.canaryCount + next.baselineCount > 0 ? 'pass' : 'inconclusive';
     const observed = percentOf(next.canaryCount, next.canaryCount + next.baselineCount);
     const skipped = next.windowsSkipped > 0 ? `; ${next.windowsSkipped} window(s) skipped (weight not verified yet or mixed)` : '';
+    const bounds = boundsOf(gate);
     const conclusion = verdict === 'fail' ? 'sample ratio mismatch: the router is not sending the weight in force' : verdict === 'pass' ? 'consistent with the weight in force' : 'no usable window yet';
     return {
       state: next,
@@ -88,12 +103,12 @@ export const sampleRatioEvaluator: GateEvaluator<SampleRatioState> = {
           statistic: 'beta-binomial Bayes factor (Lindon & Malek)',
           logBayesFactor: roundForEvidence(logBF),
           logBayesFactorMax: roundForEvidence(next.logBayesFactorMax),
-          bound: roundForEvidence(1 / gate.alpha),
-          logBound: roundForEvidence(Math.log(1 / gate.alpha)),
+          bound: bounds.boundRounded,
+          logBound: bounds.logBoundRounded,
           alpha: gate.alpha,
           windowsUsed: next.windowsUsed,
           windowsSkipped: next.windowsSkipped,
-          mixedWeight: isMixedWeightWindow(event.data, context),
+          mixedWeight,
         },
       },
     };
@@ -101,15 +116,11 @@ export const sampleRatioEvaluator: GateEvaluator<SampleRatioState> = {
 };
 
 /**
- * log BF of the current segment; weights of 0 or 100% make any traffic to the other arm a certain mismatch, reported
+ * log BF of a segment at `weight` percent with `x` canary and `y` baseline requests; weights of 0 or 100% make any traffic to the other arm a certain mismatch, reported
  * as a log Bayes factor of LOG_BAYES_FACTOR_CERTAIN (events must stay finite JSON).
  */
 const LOG_BAYES_FACTOR_CERTAIN = 1e6;
-function segmentLogBayesFactor(state: SampleRatioState): number {
-  const weight = state.segmentWeightPercent;
-  if (weight === null) return 0;
-  const x = state.segmentCanary;
-  const y = state.segmentBaseline;
+function segmentLogBayesFactor(weight: number, x: number, y: number): number {
   if (weight <= 0) return x > 0 ? LOG_BAYES_FACTOR_CERTAIN : 0;
   if (weight >= 100) return y > 0 ? LOG_BAYES_FACTOR_CERTAIN : 0;
   const w = weight / 100;

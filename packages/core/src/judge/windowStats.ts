@@ -25,6 +25,23 @@ export function windowHistogram(window: VariantWindow): SparseLatencyHistogram {
 }
 
 /**
+ * `compute` of a gate's config, computed once per config object: for the texts and rounded constants that a gate's
+ * evidence repeats on every window (formatting a number costs more than judging the window). Gate configs are parts of
+ * the spec, which is never modified, so what is derived from one stays valid; a WeakMap lets it go with the spec.
+ */
+export function oncePerGateConfig<Config extends object, Value>(compute: (config: Config) => Value): (config: Config) => Value {
+  const cache = new WeakMap<Config, Value>();
+  return (config) => {
+    let value = cache.get(config);
+    if (value === undefined) {
+      value = compute(config);
+      cache.set(config, value);
+    }
+    return value;
+  };
+}
+
+/**
  * A window mixes two weights when it started before the weight in force was verified as applied (or when nothing has
  * been verified yet in this stage). Rates per variant stay meaningful in such a window; only the canary's share does not.
  */
@@ -44,8 +61,45 @@ export function formatPercent(value: number | null): string {
   return `${value.toFixed(digits)}%`;
 }
 
-/** Rounds a number for evidence so that decision events stay short and replay compares equal values. */
+/**
+ * Rounds a number for evidence so that decision events stay short and replay compares equal values: exactly
+ * `Number(value.toPrecision(digits))`, as it always was. Every judged window rounds a dozen numbers, and formatting and
+ * parsing each cost more than the rest of judging it, so the rounding is done in arithmetic where that is provably
+ * the same (roundedInArithmetic) and through the string otherwise.
+ */
 export function roundForEvidence(value: number, digits = 6): number {
   if (!Number.isFinite(value)) return value;
-  return Number(value.toPrecision(digits));
+  const rounded = roundedInArithmetic(value, digits);
+  return Number.isNaN(rounded) ? Number(value.toPrecision(digits)) : rounded;
+}
+
+/** 10^0 … 10^22: the powers of ten a double holds exactly. */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+/** Scaled values closer than this to a rounding tie go through the string (the scaling error is below 1e-7). */
+const TIE_MARGIN = 1e-6;
+
+/**
+ * `Number(value.toPrecision(digits))` computed as round(|value| · 10^shift) / 10^shift, or NaN when that could differ.
+ * toPrecision rounds the exact binary value to `digits` significant digits and Number() rounds that decimal to the
+ * nearest double. Here, with 10^shift exact (|shift| ≤ 22), the scaled value carries one rounding error, below 1e-7
+ * while it has at most 9 digits before the point; unless it lies within TIE_MARGIN of a tie, rounding it gives the same
+ * integer mantissa m as rounding the exact value. Then m / 10^shift (or m · 10^−shift) is one correctly rounded IEEE
+ * operation on exact operands: the double nearest the decimal m · 10^−shift, which is what Number() returns. Anything
+ * else — more digits, zero, exponents without an exact power of ten, a log10 off by one next to a power of ten,
+ * near-ties — is NaN, and the caller formats and parses.
+ */
+function roundedInArithmetic(value: number, digits: number): number {
+  if (digits > 9) return Number.NaN;
+  const magnitude = Math.abs(value);
+  const shift = digits - 1 - Math.floor(Math.log10(magnitude));
+  if (shift > 22 || shift < -22) return Number.NaN;
+  const scaled = shift >= 0 ? magnitude * POWERS_OF_TEN[shift]! : magnitude / POWERS_OF_TEN[-shift]!;
+  // The mantissa must have exactly `digits` digits; otherwise log10 misjudged the exponent.
+  if (!(scaled >= POWERS_OF_TEN[digits - 1]! && scaled < POWERS_OF_TEN[digits]!)) return Number.NaN;
+  const whole = Math.floor(scaled);
+  const fraction = scaled - whole;
+  if (Math.abs(fraction - 0.5) < TIE_MARGIN) return Number.NaN;
+  const mantissa = fraction > 0.5 ? whole + 1 : whole;
+  const rounded = shift >= 0 ? mantissa / POWERS_OF_TEN[shift]! : mantissa * POWERS_OF_TEN[-shift]!;
+  return value < 0 ? -rounded : rounded;
 }
