@@ -43,7 +43,7 @@ export function addBaselineWindow(estimate: BaselineQuantileEstimate, histogram:
   const pending = addToHistogramBlock(estimate.pending, histogram);
   const pendingCount = estimate.pendingCount + count;
   if (pendingCount < blockSamplesFor(quantile) && pending.windows < PENDING_WINDOWS_MAX) {
-    return { ...estimate, pending, pendingCount };
+    return { weightedSumMs: estimate.weightedSumMs, samples: estimate.samples, pending, pendingCount };
   }
   const quantileMs = sparseQuantileMs(pending.histogram!, quantile) ?? 0;
   return { weightedSumMs: estimate.weightedSumMs + quantileMs * pendingCount, samples: estimate.samples + pendingCount, pending: EMPTY_HISTOGRAM_BLOCK, pendingCount: 0 };

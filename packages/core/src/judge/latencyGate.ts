@@ -18,7 +18,9 @@ const PENDING_WINDOWS_MAX = 720;
  * quantile over the first `samplesMin` samples exceeds the bound whatever the rest are. Windows that mix two weights
  * are used as they are: latency is per canary request.
  */
-export interface LatencyState extends BreakerStreak {
+export interface LatencyState {
+  /** The judged blocks (nested, not spread: see ErrorRateState). */
+  streak: BreakerStreak;
   blockCount: number;
   /** The open block's merged canary histogram (histogramBlock.ts). */
   block: HistogramBlock;
@@ -28,7 +30,7 @@ export interface LatencyState extends BreakerStreak {
 
 export const latencyEvaluator: GateEvaluator<LatencyState> = {
   kind: 'latency',
-  init: () => ({ ...initialStreak(), blockCount: 0, block: EMPTY_HISTOGRAM_BLOCK, lastQuantileMs: null, lastCount: 0 }),
+  init: () => ({ streak: initialStreak(), blockCount: 0, block: EMPTY_HISTOGRAM_BLOCK, lastQuantileMs: null, lastCount: 0 }),
   observe(config, state, event, context) {
     if (event.type !== 'samples.window') return null;
     const gate = config as LatencyConfig;
@@ -43,9 +45,15 @@ export const latencyEvaluator: GateEvaluator<LatencyState> = {
     if (merged && (full || certainlyFailing)) {
       const quantileMs = certainlyFailing ? null : sparseQuantileMs(merged, gate.quantile);
       const failing = certainlyFailing || (quantileMs !== null && quantileMs > gate.maxMs);
-      next = { ...recordBlock(state, failing), blockCount: 0, block: EMPTY_HISTOGRAM_BLOCK, lastQuantileMs: quantileMs, lastCount: blockCount };
+      next = { streak: recordBlock(state.streak, failing), blockCount: 0, block: EMPTY_HISTOGRAM_BLOCK, lastQuantileMs: quantileMs, lastCount: blockCount };
     } else {
-      next = { ...state, blockCount, block: block.windows > PENDING_WINDOWS_MAX ? compactHistogramBlock(block) : block };
+      next = {
+        streak: state.streak,
+        blockCount,
+        block: block.windows > PENDING_WINDOWS_MAX ? compactHistogramBlock(block) : block,
+        lastQuantileMs: state.lastQuantileMs,
+        lastCount: state.lastCount,
+      };
     }
     return { state: next, result: resultOf(gate, next, isMixedWeightWindow(event.data, context)) };
   },
@@ -55,23 +63,24 @@ export const latencyEvaluator: GateEvaluator<LatencyState> = {
 const quantileLabelOf = oncePerGateConfig((gate: LatencyConfig) => `p${roundForEvidence(gate.quantile * 100, 4)}`);
 
 function resultOf(gate: LatencyConfig, state: LatencyState, mixedWeight: boolean): GateResult {
-  const verdict = breakerVerdict(state, gate.sustainWindows);
+  const { streak } = state;
+  const verdict = breakerVerdict(streak, gate.sustainWindows);
   const label = quantileLabelOf(gate);
   const quantileMs = state.lastQuantileMs === null ? null : roundForEvidence(state.lastQuantileMs);
   let judged: string;
-  if (state.blocksJudged === 0) judged = `canary ${label} not judged yet: ${state.blockCount} of ${gate.samplesMin} samples`;
+  if (streak.blocksJudged === 0) judged = `canary ${label} not judged yet: ${state.blockCount} of ${gate.samplesMin} samples`;
   else if (quantileMs === null) judged = `canary ${label} > ${gate.maxMs} ms: too many slow requests among the first ${state.lastCount} of a ${gate.samplesMin}-sample block`;
-  else judged = `canary ${label} ${quantileMs} ms ${state.lastBlock === 'failing' ? '>' : '≤'} ${gate.maxMs} ms (n=${state.lastCount})`;
-  const streak = state.failingStreak > 0 ? `, failing for ${state.failingStreak} of ${gate.sustainWindows} window(s)` : '';
+  else judged = `canary ${label} ${quantileMs} ms ${streak.lastBlock === 'failing' ? '>' : '≤'} ${gate.maxMs} ms (n=${state.lastCount})`;
+  const failing = streak.failingStreak > 0 ? `, failing for ${streak.failingStreak} of ${gate.sustainWindows} window(s)` : '';
   return {
     verdict,
     evidence: {
-      summary: `${judged}${streak}`,
+      summary: `${judged}${failing}`,
       canaryCount: state.lastCount,
       quantile: gate.quantile,
       latencyMsAtQuantile: quantileMs,
       maxMs: gate.maxMs,
-      failingStreak: state.failingStreak,
+      failingStreak: streak.failingStreak,
       sustainWindows: gate.sustainWindows,
       samplesMin: gate.samplesMin,
       pendingCount: state.blockCount,
