@@ -45,6 +45,17 @@ describe('replay: reproduce mode', () => {
     expect(result.comparison.sentence).toBe('would have rolled back at 2026-01-15 14:01:07 UTC (gate errorRate in stage ramp), at the same time as recorded');
   });
 
+  it('keeps only the decisions an outcome is made of when asked, and still counts and compares them all', () => {
+    const log = record(withErrorLimit(5), degradedRamp);
+    const full = replay(log, 'checkout-v2', { decider });
+    const lean = replay(log, 'checkout-v2', { decider, keepDecisions: false });
+    expect(full.recomputedDecisions).toBe(full.decisions.length);
+    expect(lean.recomputedDecisions).toBe(full.decisions.length);
+    expect(lean.decisions.map((d) => d.type)).toEqual(['stage.entered', 'stage.entered', 'rollback.started']);
+    expect(lean.decisions).toEqual(full.decisions.filter((d) => ['stage.entered', 'rollback.started'].includes(d.type)));
+    expect(lean).toMatchObject({ reproduced: true, recomputedOutcome: full.recomputedOutcome, comparison: full.comparison });
+  });
+
   it('reports a changed, a missing and an extra decision with their positions', () => {
     const log = new MemoryLog();
     const spec = testSpec();

@@ -27,6 +27,12 @@ export interface ReplayOptions {
   decider?: RolloutDecider;
   /** Divergences kept in the result (all are counted); default DIVERGENCES_KEPT_MAX. */
   divergencesMax?: number;
+  /**
+   * Keep every recomputed decision in `result.decisions` (default true). With false, only the decisions an outcome is
+   * made of are kept (stage entries, rollback, completion, abort, hold) and `recomputedDecisions` still counts them
+   * all: `sluice replay` needs no more, and a long rollout's evidence then stays out of memory.
+   */
+  keepDecisions?: boolean;
 }
 
 export const DIVERGENCES_KEPT_MAX = 1_000;
@@ -50,8 +56,10 @@ export interface ReplayResult {
   /** Inputs fed (in what-if mode: recorded inputs, excluding the dropped adapter reports, plus synthetic applies). */
   inputs: number;
   recordedDecisions: number;
-  /** Every recomputed decision, in order. */
+  /** Every recomputed decision, in order; with `keepDecisions: false` only those an outcome is made of. */
   decisions: NewDecisionEvent[];
+  /** How many decisions replay made (the length of `decisions` unless `keepDecisions` is false). */
+  recomputedDecisions: number;
   /** Reproduce mode: where the recomputed decisions differ from the recorded ones. Empty in what-if mode. */
   divergences: Divergence[];
   divergenceCount: number;
@@ -70,7 +78,9 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
   const whatIf = options.spec === undefined ? null : { ...options.spec, id: rolloutId };
   const keptMax = options.divergencesMax ?? DIVERGENCES_KEPT_MAX;
   let state: RolloutState = decider.initialState();
+  const keepAll = options.keepDecisions ?? true;
   const decisions: NewDecisionEvent[] = [];
+  let recomputedDecisions = 0;
   // Only the recorded decisions an outcome is made of are kept (not every gate verdict's evidence), and a count.
   const recordedForOutcome: NewDecisionEvent[] = [];
   let recordedDecisions = 0;
@@ -96,7 +106,8 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
     inputs++;
     const result = decider.decide(state, input);
     state = result.state;
-    decisions.push(...result.decisions);
+    recomputedDecisions += result.decisions.length;
+    for (const decision of result.decisions) if (keepAll || isOutcomeDecision(decision)) decisions.push(decision);
     return result.decisions;
   };
 
@@ -134,6 +145,7 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
     inputs,
     recordedDecisions,
     decisions,
+    recomputedDecisions,
     divergences,
     divergenceCount,
     reproduced: !whatIf && divergenceCount === 0,

@@ -63,7 +63,8 @@ function runReplay(options: ReplayOptions, io: CliIo): void {
   const results: ReplayResult[] = [];
   try {
     const ids = options.rollout === undefined ? log.listRollouts().map((r) => r.rolloutId) : [options.rollout];
-    for (const id of ids) results.push(replay(log, id, spec === undefined ? {} : { spec }));
+    // Only counts and outcomes are printed, so the evidence of every recomputed gate verdict need not stay in memory.
+    for (const id of ids) results.push(replay(log, id, spec === undefined ? { keepDecisions: false } : { spec, keepDecisions: false }));
   } catch (error) {
     if (isSluiceError(error) && error.code === 'SLUICE_E_ROLLOUT_NOT_FOUND') usageError(options, io, error);
     throw error;
@@ -105,7 +106,7 @@ function toJson(result: ReplayResult): ReplayRolloutJson {
     reproduced: result.reproduced,
     inputs: result.inputs,
     recordedDecisions: result.recordedDecisions,
-    recomputedDecisions: result.decisions.length,
+    recomputedDecisions: result.recomputedDecisions,
     divergenceCount: result.divergenceCount,
     divergences: result.divergences.slice(0, DIVERGENCES_SHOWN_MAX),
     outcome: result.comparison,
@@ -125,7 +126,7 @@ function describeReproduce(result: ReplayResult): string {
 }
 
 function describeWhatIf(result: ReplayResult): string {
-  return `what-if ${result.rolloutId}: ${result.comparison.sentence} (${result.decisions.length} decision(s) recomputed from ${result.inputs} input(s))\n`;
+  return `what-if ${result.rolloutId}: ${result.comparison.sentence} (${result.recomputedDecisions} decision(s) recomputed from ${result.inputs} input(s))\n`;
 }
 
 function show(decision: Divergence['recorded']): string {
