@@ -9,16 +9,32 @@ import { durationSchema } from './durationSchema.js';
 const gateName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
 const sustainWindows = z.int().min(1).max(1_000).default(1).describe('Consecutive failing windows before the gate fails');
 const samplesMin = z.int().min(0).max(1_000_000_000);
+const blockSamplesMin = 'Canary samples pooled into a block before it is judged; a smaller block fails early only when it already fails (see `confidence`)';
 const alpha = z.number().gt(0).lt(0.5).default(0.05).describe('False-rollback probability bound (type I error), valid under continuous monitoring');
 const tolerance = z.number().min(0).max(10).default(0.2).describe('Relative tolerance: 0.2 means the canary may be up to 20% worse than the baseline');
+/**
+ * The breakers' significance level. A block of 20 requests at a 5% error rate shows 23% about once in 250 blocks, so
+ * comparing the observed rate with the bound rolls healthy canaries back; the breakers test the block's counts
+ * instead (docs/judge.md, "Circuit breakers"). 0 compares observed values, as Flagger and Argo Rollouts do.
+ */
+const confidence = (what: string) =>
+  z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.99)
+    .describe(
+      `A block fails only when its counts show, with this confidence, that ${what}: a one-sided exact binomial test, failing when the p-value is below 1 − confidence. 0 compares the observed value with the bound without a test, as Flagger and Argo Rollouts do`,
+    );
 
 export const errorRateGateSchema = z
   .object({
     kind: z.literal('errorRate'),
     name: gateName.optional(),
-    maxPercent: z.number().min(0).max(100).describe('Canary error rate above this fails the window'),
+    maxPercent: z.number().min(0).max(100).describe('Bound on the canary error rate, in percent: a block whose rate is above it with `confidence` fails'),
     sustainWindows,
-    samplesMin: samplesMin.default(20).describe('Canary samples a window needs to be judged; fewer is inconclusive'),
+    samplesMin: samplesMin.default(20).describe(blockSamplesMin),
+    confidence: confidence('the canary error rate is above maxPercent'),
   })
   .strict()
   .describe('Absolute circuit breaker on the canary error rate');
@@ -28,9 +44,10 @@ export const latencyGateSchema = z
     kind: z.literal('latency'),
     name: gateName.optional(),
     quantile: z.number().gt(0).lt(1).default(0.99).describe('Latency quantile, e.g. 0.99 for p99'),
-    maxMs: z.number().positive().describe('Canary latency quantile above this (ms) fails the window'),
+    maxMs: z.number().positive().describe('Bound on the canary latency quantile, ms: a block whose quantile is above it with `confidence` fails'),
     sustainWindows,
-    samplesMin: samplesMin.default(20),
+    samplesMin: samplesMin.default(20).describe(blockSamplesMin),
+    confidence: confidence('more than a share 1 − quantile of canary requests is slower than maxMs (the quantile is above maxMs)'),
   })
   .strict()
   .describe('Absolute circuit breaker on a canary latency quantile');
