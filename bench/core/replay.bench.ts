@@ -50,11 +50,11 @@ export default defineSuite({
     {
       name: 'replay (reproduce every decision)',
       unit: 'events/s',
-      note: `${ROLLOUTS} simulated rollouts (30 min of canary at 1% in 5 s windows each); replay reads with EventLog.read, folds every input through the XState machine and the gates, and compares each recorded decision. A CPU profile (2026-11-24, after decoding each window histogram once into its non-zero buckets and keeping blocks merged) splits replay into the gates' statistics and evidence ~28%, decoding the 2 histograms of each window ~20% (mostly zlib's per-call set-up), garbage collection ~19%, XState's transition ~15%, reading the log ~13% (JSON.parse of every row), comparing decisions ~4%. Measured alone on one of these logs, reading with EventLog.read (≈ 1.7× the bare iteration), decoding its 720 histograms (≈ 1.8×) and folding its inputs through XState with no-op gates (≥ 0.9×) already add up to more than the 3.3× that the 0.3 target allows, before any gate runs.`,
+      note: `${ROLLOUTS} simulated rollouts (30 min of canary at 1% in 5 s windows each: per window one samples.window with two compressed HdrHistograms, ~1,000 and ~10 samples, and five gate.evaluated with their evidence); replay reads with EventLog.readRecorded, folds every input through the XState machine and the gates, and compares each recorded decision, keeping only the outcome decisions as \`sluice replay\` does. Where the time goes (CPU profile, 2026-11-24): garbage collection ~16%, inflating and decoding the window histograms ~16% (native zlib for the ~700-byte baseline streams is ~10 µs a call, most of it set-up), reading and JSON.parse ~15%, the gates and their evidence ~10%, XState ~8%, comparing decisions ~5%. With V8's allocation-site pretenuring off (node --no-allocation-site-pretenuring) the same replay runs ~1.8× faster: V8 pretenures XState's snapshots, and every dead snapshot then keeps the young context and gate state it points to alive until the next full collection.`,
       measure() {
         let reproduced = 0;
         const rate = operationsPerSecond(eventCount, () => {
-          for (let r = 0; r < ROLLOUTS; r++) if (replay(log, rolloutIdOf(r)).reproduced) reproduced++;
+          for (let r = 0; r < ROLLOUTS; r++) if (replay(log, rolloutIdOf(r), { keepDecisions: false }).reproduced) reproduced++;
         });
         if (reproduced !== ROLLOUTS) throw new Error(`only ${reproduced} of ${ROLLOUTS} rollouts reproduced`);
         return { value: rate, detail: `${eventCount.toLocaleString('en-US')} events in all.` };
