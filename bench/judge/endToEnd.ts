@@ -1,5 +1,6 @@
 import { runSimulation } from '../../packages/core/src/simulate/runSimulation.js';
 import { parseTrafficModel, type TrafficModelInput } from '../../packages/core/src/simulate/trafficModel.js';
+import { DEFAULT_STAGES } from '../../packages/core/src/spec/defaultStages.js';
 import { validateSpec } from '../../packages/core/src/spec/parseSpec.js';
 import type { RolloutSpecInput } from '../../packages/core/src/spec/specSchema.js';
 
@@ -18,6 +19,7 @@ export interface EndToEndSummary {
   /** Runs whose rollback started at the end of the first judged window. */
   withinOneWindow: number;
   withinTwoWindows: number;
+  withinThreeWindows: number;
 }
 
 export function runEndToEnd(spec: RolloutSpecInput, model: Omit<TrafficModelInput, 'seed'>, seeds: number): EndToEndSummary {
@@ -25,15 +27,29 @@ export function runEndToEnd(spec: RolloutSpecInput, model: Omit<TrafficModelInpu
   const times: number[] = [];
   let withinOneWindow = 0;
   let withinTwoWindows = 0;
+  let withinThreeWindows = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     const result = runSimulation(validated, parseTrafficModel({ ...model, seed }));
     if (result.rollbackStartedAtMs === null) continue;
     times.push(result.rollbackStartedAtMs);
     if (result.rollbackStartedAtMs <= validated.window) withinOneWindow += 1;
     if (result.rollbackStartedAtMs <= 2 * validated.window) withinTwoWindows += 1;
+    if (result.rollbackStartedAtMs <= 3 * validated.window) withinThreeWindows += 1;
   }
   times.sort((a, b) => a - b);
-  return { runs: seeds, rolledBack: times.length, rollbackAtMsMedian: times.length ? times[Math.floor((times.length - 1) / 2)]! : null, withinOneWindow, withinTwoWindows };
+  return { runs: seeds, rolledBack: times.length, rollbackAtMsMedian: times.length ? times[Math.floor((times.length - 1) / 2)]! : null, withinOneWindow, withinTwoWindows, withinThreeWindows };
+}
+
+/**
+ * The default template (all three stages, every gate), with its error and latency breakers at `confidence` — 0 is
+ * the observed-value judgment they had before the significance test — or as the template sets it when undefined.
+ */
+export function defaultTemplateSpec(id: string, confidence?: number): RolloutSpecInput {
+  const stages = DEFAULT_STAGES.map((stage) => ({
+    ...stage,
+    gates: stage.gates?.map((gate) => (confidence !== undefined && (gate.kind === 'errorRate' || gate.kind === 'latency') ? { ...gate, confidence } : gate)),
+  }));
+  return { id, service: 'bench', baseline: 'a', candidate: 'b', stages };
 }
 
 /** The default template's canary stage gates at another weight (one stage), for the catastrophic check at 10%. */
@@ -91,4 +107,12 @@ export const REGRESSION_MODEL: Omit<TrafficModelInput, 'seed'> = {
   baseline: arm(0.01),
   canary: arm(0.01),
   changes: [{ atMs: 600_000, arm: 'canary', errorRate: 0.02 }],
+};
+/** A dependency outage in both arms: 0.1% errors, then 5% from 15 min on, for the 2 h canary stage. */
+export const SHARED_INCIDENT_MODEL: Omit<TrafficModelInput, 'seed'> = {
+  durationMs: 7_200_000,
+  requestsPerSecond: 200,
+  baseline: arm(0.001),
+  canary: arm(0.001),
+  changes: [{ atMs: 900_000, arm: 'both', errorRate: 0.05 }],
 };

@@ -1,5 +1,5 @@
 import { createRandom } from '../../packages/core/src/simulate/prng.js';
-import { ARGO_98_CONFIG, FLAGGER_98_CONFIG, argoJudge, flaggerJudge, sluiceJudge, type Judge } from './judges.js';
+import { ARGO_98_CONFIG, FLAGGER_98_CONFIG, argoJudge, breakerJudge, flaggerJudge, sluiceJudge, type Judge } from './judges.js';
 import type { Scenario } from './scenarios.js';
 import { drawSummaryWindow } from './summaryWindows.js';
 
@@ -45,6 +45,40 @@ export function runScenario(scenario: Scenario, seedOffset = 0): Record<JudgeNam
     for (const name of JUDGE_NAMES) outcomes[name].push(done.get(name) ?? { rollbackAtMs: null, canaryRequestsSinceChange: null });
   }
   return Object.fromEntries(JUDGE_NAMES.map((name) => [name, summarize(outcomes[name], scenario.changeAtMs)])) as Record<JudgeName, JudgeSummary>;
+}
+
+export interface BreakerSummary {
+  confidence: number;
+  runs: number;
+  rollbacks: number;
+  /** Median time from the start to the rollback over the runs that rolled back, ms. */
+  rollbackAtMsMedian: number | null;
+  /** Runs rolled back at the end of window 1, within 2, within 3. */
+  withinWindows: [number, number, number];
+}
+
+/** Runs every seed of a scenario through the default error breaker at each confidence, on identical window streams. */
+export function runBreakerScenario(scenario: Scenario, confidences: readonly number[]): BreakerSummary[] {
+  const times: number[][] = confidences.map(() => []);
+  for (let seed = 0; seed < scenario.seeds; seed++) {
+    const random = createRandom(hashName(scenario.name) ^ seed);
+    const judges = confidences.map((c) => breakerJudge(c));
+    const rolledAt: Array<number | null> = confidences.map(() => null);
+    let open = judges.length;
+    for (let start = 0; start < scenario.horizonMs && open > 0; start += WINDOW_MS) {
+      const window = drawSummaryWindow(random, scenario, start, WINDOW_MS);
+      for (let j = 0; j < judges.length; j++) {
+        if (rolledAt[j] !== null || !judges[j]!.observe(window)) continue;
+        rolledAt[j] = window.endMs;
+        times[j]!.push(window.endMs);
+        open--;
+      }
+    }
+  }
+  return confidences.map((confidence, j) => {
+    const within = (windows: number) => times[j]!.filter((t) => t <= windows * WINDOW_MS).length;
+    return { confidence, runs: scenario.seeds, rollbacks: times[j]!.length, rollbackAtMsMedian: median(times[j]!), withinWindows: [within(1), within(2), within(3)] };
+  });
 }
 
 function summarize(runs: RunOutcome[], changeAtMs: number): JudgeSummary {

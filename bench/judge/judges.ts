@@ -4,6 +4,10 @@ import { advanceArgo, type ArgoState } from '../../packages/core/src/judge/argoG
 import { advanceFlagger, type FlaggerState } from '../../packages/core/src/judge/flaggerGate.js';
 import { emptyIntervals, type IntervalMeasurement } from '../../packages/core/src/judge/intervalChecks.js';
 import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from '../../packages/core/src/judge/relativeRiskTest.js';
+import { errorRateEvaluator, type ErrorRateState } from '../../packages/core/src/judge/errorRateGate.js';
+import type { GateContext } from '../../packages/core/src/judge/gate.js';
+import type { StageSpec } from '../../packages/core/src/spec/specSchema.js';
+import type { VariantWindow } from '../../packages/core/src/window.js';
 import { PRESET_LATENCY_MS, type SummaryWindow } from './summaryWindows.js';
 
 /**
@@ -97,5 +101,30 @@ function intervalPooler(intervalMs: number): (w: SummaryWindow) => IntervalMeasu
     errors = 0;
     slow = 0;
     return [measurement];
+  };
+}
+
+type ErrorRateConfig = Extract<GateConfig, { kind: 'errorRate' }>;
+/** The default template's canary and ramp error breaker: maxPercent 20 over blocks of 20 canary requests. */
+export const DEFAULT_BREAKER = { maxPercent: 20, samplesMin: 20 } as const;
+const BREAKER_CONTEXT: GateContext = { stage: { name: 'canary' } as StageSpec, stageIndex: 0, stageEnteredAt: 0, weightAppliedPercent: null, weightAppliedAt: 0, windowMs: 5_000 };
+
+/**
+ * The default template's error-rate breaker at `confidence` (0: the observed rate against the bound, as before the
+ * significance test), run by the gate's own code on the window's counts. Its latency breaker (p90 ≤ 2 s) is left out
+ * of the fast path: in the harness's latency model a request is slower than 2 s with probability 4·10⁻¹¹.
+ */
+export function breakerJudge(confidence: number): Judge {
+  const config = gateSchema.parse({ kind: 'errorRate', ...DEFAULT_BREAKER, confidence }) as ErrorRateConfig;
+  let state: ErrorRateState = errorRateEvaluator.init(config, BREAKER_CONTEXT);
+  return {
+    name: `breaker-${confidence}`,
+    observe(w) {
+      const canary: VariantWindow = { count: w.canary.count, errors: w.canary.errors, latencyHistogram: '' };
+      const baseline: VariantWindow = { count: w.baseline.count, errors: w.baseline.errors, latencyHistogram: '' };
+      const out = errorRateEvaluator.observe(config, state, { type: 'samples.window', at: w.endMs, data: { windowStartAt: w.startMs, windowEndAt: w.endMs, baseline, canary } }, BREAKER_CONTEXT)!;
+      state = out.state;
+      return out.result.verdict === 'fail';
+    },
   };
 }

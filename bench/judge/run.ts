@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { AA_MODEL, CATASTROPHIC_MODEL, REGRESSION_MODEL, defaultCanaryGatesAt, rampOnlySpec, runEndToEnd } from './endToEnd.js';
-import { JUDGE_NAMES, binomialUpperBound, runScenario, type JudgeSummary } from './harness.js';
-import { SLUICE_ALPHA, SLUICE_TOLERANCE } from './judges.js';
-import { scenarios, type Scenario } from './scenarios.js';
+import { AA_MODEL, CATASTROPHIC_MODEL, REGRESSION_MODEL, SHARED_INCIDENT_MODEL, defaultCanaryGatesAt, defaultTemplateSpec, rampOnlySpec, runEndToEnd, type EndToEndSummary } from './endToEnd.js';
+import { JUDGE_NAMES, binomialUpperBound, runBreakerScenario, runScenario, type BreakerSummary, type JudgeSummary } from './harness.js';
+import { DEFAULT_BREAKER, SLUICE_ALPHA, SLUICE_TOLERANCE } from './judges.js';
+import { breakerScenarios, scenarios, type Scenario } from './scenarios.js';
 
 /**
  * `npx tsx --conditions=sluice-source bench/judge/run.ts [--quick] [--no-write]`: runs every scenario through the
@@ -13,7 +13,11 @@ import { scenarios, type Scenario } from './scenarios.js';
  */
 const quick = process.argv.includes('--quick');
 const write = !process.argv.includes('--no-write');
-const scale = quick ? { aaSeeds: 100, seeds: 20, e2e: 3 } : { aaSeeds: 1000, seeds: 200, e2e: 10 };
+const scale = quick ? { aaSeeds: 100, seeds: 20, e2e: 3, catastrophic: 20, shared: 4 } : { aaSeeds: 1000, seeds: 200, e2e: 10, catastrophic: 200, shared: 40 };
+/** The breaker rows are cheap (one gate on window counts) and their false rollbacks rare: 4× and 5× the seeds. */
+const breakerScale = { aaSeeds: 4 * scale.aaSeeds, seeds: 5 * scale.seeds };
+/** The breakers before the significance test (observed rate against the bound) and with the default confidence. */
+const BREAKER_CONFIDENCES = [0, 0.99] as const;
 const started = performance.now();
 
 const rows: string[] = [];
@@ -29,14 +33,34 @@ for (const scenario of scenarios(scale)) {
   process.stderr.write(`${scenario.name} done\n`);
 }
 
-const catastrophic = runEndToEnd({ id: 'catastrophic', service: 'bench', baseline: 'a', candidate: 'b' }, CATASTROPHIC_MODEL, quick ? 20 : 200);
-const catastrophicAt10 = runEndToEnd(defaultCanaryGatesAt('catastrophic-10', 10), CATASTROPHIC_MODEL, quick ? 20 : 200);
+const breakerRows: string[] = [];
+const breakerLines: string[] = [];
+for (const scenario of breakerScenarios(breakerScale)) {
+  const [before, after] = runBreakerScenario(scenario, BREAKER_CONFIDENCES) as [BreakerSummary, BreakerSummary];
+  if (scenario.kind === 'catastrophic') {
+    breakerLines.push(`- ${scenario.label}, error breaker alone: rolled back at the end of window 1 / within 2 / within 3 — before ${windowShares(before.withinWindows, before.runs)}; after ${windowShares(after.withinWindows, after.runs)} (of ${scenario.seeds} runs).`);
+  } else {
+    const rps = scenario.weightPercent === 1 ? '1% of 200 rps, 2 h' : `${scenario.weightPercent}% of 200 rps, ${scenario.horizonMs / 3_600_000} h`;
+    breakerRows.push(`| ${scenario.label} (${rps}) | ${scenario.seeds} | ${breakerCell(before)} | ${breakerCell(after)} |`);
+  }
+  process.stderr.write(`${scenario.name} done\n`);
+}
+
+const catastrophicBefore = runEndToEnd(defaultTemplateSpec('catastrophic-before', 0), CATASTROPHIC_MODEL, scale.catastrophic);
+const catastrophic = runEndToEnd(defaultTemplateSpec('catastrophic'), CATASTROPHIC_MODEL, scale.catastrophic);
+const catastrophicAt10 = runEndToEnd(defaultCanaryGatesAt('catastrophic-10', 10), CATASTROPHIC_MODEL, scale.catastrophic);
+const sharedBefore = runEndToEnd(defaultTemplateSpec('shared-before', 0), SHARED_INCIDENT_MODEL, scale.shared);
+const shared = runEndToEnd(defaultTemplateSpec('shared'), SHARED_INCIDENT_MODEL, scale.shared);
 const e2eAa = runEndToEnd(rampOnlySpec('aa'), AA_MODEL, scale.e2e);
 const e2eRegression = runEndToEnd(rampOnlySpec('regression'), REGRESSION_MODEL, scale.e2e);
 const seconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(0)} s`);
+const byWindow = (r: EndToEndSummary) => windowShares([r.withinOneWindow, r.withinTwoWindows, r.withinThreeWindows], r.runs);
 const endToEnd = [
-  `- Catastrophic canary (50% errors from the start, default template, canary stage at 1% of 200 rps ≈ 10 canary requests per 5 s window): rolled back in ${catastrophic.rolledBack}/${catastrophic.runs} runs, ${catastrophic.withinOneWindow}/${catastrophic.runs} at the end of the first window, ${catastrophic.withinTwoWindows}/${catastrophic.runs} within two, median ${seconds(catastrophic.rollbackAtMsMedian)}. ` +
+  `- Catastrophic canary, end to end (50% errors from the start; the whole default template, breakers and comparative gates; canary stage at 1% of 200 rps ≈ 10 canary requests per 5 s window): ` +
+    `rolled back at the end of window 1 / within 2 / within 3 — before (breakers at \`confidence: 0\`) ${byWindow(catastrophicBefore)}; after (default \`confidence: 0.99\`) ${byWindow(catastrophic)} (of ${catastrophic.runs} runs); ` +
+    `rolled back in the end ${catastrophicBefore.rolledBack} and ${catastrophic.rolledBack}, median ${seconds(catastrophicBefore.rollbackAtMsMedian)} and ${seconds(catastrophic.rollbackAtMsMedian)}. ` +
     `With the same gates at 10% (≈ 100 canary requests per window): ${catastrophicAt10.withinOneWindow}/${catastrophicAt10.runs} at the end of the first window.`,
+  `- Shared incident, end to end (default template, both arms 0.1% → 5% errors from 15 min, 2 h): before ${sharedBefore.rolledBack}/${sharedBefore.runs} rolled back (median at ${seconds(sharedBefore.rollbackAtMsMedian)} from the start); after ${shared.rolledBack}/${shared.runs}.`,
   `- End-to-end A/A (real windows, machine and gates incl. the estimated latency threshold and the breakers; ramp gates, 10% of 200 rps, 2 h): ${e2eAa.rolledBack}/${e2eAa.runs} rolled back.`,
   `- End-to-end errors 1% → 2% at 10 min (same set-up): ${e2eRegression.rolledBack}/${e2eRegression.runs} rolled back, median at ${seconds(e2eRegression.rollbackAtMsMedian)} from the start (${seconds(e2eRegression.rollbackAtMsMedian === null ? null : e2eRegression.rollbackAtMsMedian - 600_000)} after the change).`,
 ];
@@ -57,6 +81,15 @@ const table = [
   '',
   ...checks.map((c) => `- ${c}`),
   ...endToEnd,
+  '',
+  `Circuit breakers: the default template's error breaker (maxPercent ${DEFAULT_BREAKER.maxPercent}, samplesMin ${DEFAULT_BREAKER.samplesMin}, sustainWindows 1) run by its own code on the fast path, ` +
+    `before the significance test (\`confidence: 0\`: the observed rate against the bound) and after it (\`confidence: 0.99\`, the default), on identical traffic. ` +
+    `"Rollbacks" are false rollbacks here: the canary is no worse than the baseline; the time is the median from the start of the stage.`,
+  '',
+  '| scenario | runs | rollbacks before (confidence 0), median time | rollbacks after (confidence 0.99), median time |\n|---|---:|---:|---:|',
+  ...breakerRows,
+  '',
+  ...breakerLines,
 ].join('\n');
 
 process.stdout.write(`${table}\n`);
@@ -69,6 +102,20 @@ if (write) {
   const j = text.indexOf(end);
   if (i < 0 || j < i) throw new Error(`docs/judge.md has no ${start} … ${end} markers`);
   writeFileSync(docs, `${text.slice(0, i + start.length)}\n${table}\n${text.slice(j)}`);
+}
+
+function breakerCell(s: BreakerSummary): string {
+  const share = s.rollbacks === 0 ? '' : ` (${Number(((100 * s.rollbacks) / s.runs).toPrecision(2))}%)`;
+  return `${s.rollbacks}/${s.runs}${share}${s.rollbackAtMsMedian === null ? '' : `, ${formatDuration(s.rollbackAtMsMedian)}`}`;
+}
+
+function windowShares(counts: readonly number[], runs: number): string {
+  return counts.map((k) => `${Number(((100 * k) / runs).toPrecision(3))}%`).join(' / ');
+}
+
+function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')}`;
 }
 
 function row(scenario: Scenario, result: Record<(typeof JUDGE_NAMES)[number], JudgeSummary>): string {

@@ -66,3 +66,23 @@ export function scenarios(scale: { aaSeeds: number; seeds: number }): Scenario[]
     },
   ];
 }
+
+/**
+ * The default template's error breaker (20% over blocks of 20 canary requests) on healthy canaries, on a shared
+ * incident and on a catastrophic canary: at the canary stage (1% of 200 requests/s, ~10 canary requests per window,
+ * 2 h) and at the ramp stage (10%, 4 h).
+ */
+export function breakerScenarios(scale: { aaSeeds: number; seeds: number }): Scenario[] {
+  const { aaSeeds, seeds } = scale;
+  const canaryStage = { ...base, weightPercent: 1, changeAtMs: 0 };
+  const rampStage = { ...base, weightPercent: 10, horizonMs: 4 * HOUR, changeAtMs: 0 };
+  const incident = (t: number): ArmAt => (t >= 15 * MINUTE ? { errorRate: 0.05, latencyMultiplier: 1 } : { errorRate: 0.001, latencyMultiplier: 1 });
+  return [
+    { ...canaryStage, name: 'breaker-aa-2%', label: 'A/A, 2% errors, canary stage', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.02), canaryAt: steady(0.02) },
+    { ...canaryStage, name: 'breaker-aa-5%', label: 'A/A, 5% errors, canary stage', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.05), canaryAt: steady(0.05) },
+    { ...canaryStage, name: 'breaker-aa-10%', label: 'A/A, 10% errors, canary stage', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.1), canaryAt: steady(0.1) },
+    { ...rampStage, name: 'breaker-aa-5%-ramp', label: 'A/A, 5% errors, ramp stage', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.05), canaryAt: steady(0.05) },
+    { ...canaryStage, name: 'breaker-shared', label: 'shared incident: both arms 0.1% → 5% errors from 15 min, canary stage', kind: 'shared', seeds, changeAtMs: 15 * MINUTE, baselineAt: incident, canaryAt: incident },
+    { ...canaryStage, name: 'breaker-catastrophic', label: 'catastrophic: canary 50% errors from the start, canary stage', kind: 'catastrophic', seeds: aaSeeds, horizonMs: 10 * MINUTE, baselineAt: steady(0.01), canaryAt: steady(0.5) },
+  ];
+}

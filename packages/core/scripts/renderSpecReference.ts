@@ -23,7 +23,7 @@ export interface JsonSchema {
 }
 
 /** Renders the spec reference: one heading per field with its type, default, constraints and meaning. */
-export function renderSpecReference(schema: JsonSchema, defaultStages: unknown): string {
+export function renderSpecReference(schema: JsonSchema, defaultStages: unknown, defaultStagesNotes = ''): string {
   const out: string[] = [
     '# Rollout spec reference',
     '',
@@ -63,6 +63,7 @@ export function renderSpecReference(schema: JsonSchema, defaultStages: unknown):
     stringify({ stages: defaultStages }).trimEnd(),
     '```',
     '',
+    ...(defaultStagesNotes ? [defaultStagesNotes.trimEnd(), ''] : []),
     '## Fields',
     '',
   ];

@@ -15,8 +15,11 @@ import type { stageSchema } from './specSchema.js';
  *
  * The absolute gates are circuit breakers for catastrophes only (20% errors, p90 over 2 s): a fixed bound near a
  * service's normal level trips on noise in small windows (p99 over 20 samples is their maximum), and a canary
- * that is merely worse than the baseline is the comparative gates' job. The rollout stage has no baseline left to
- * compare with, so only breakers guard it, and it holds (alerts and waits for an operator) rather than rolling back.
+ * that is merely worse than the baseline is the comparative gates' job. They fail a block only when its counts are
+ * significantly above the bound (`confidence`, default 0.99): at 1% of traffic a block holds ~20 requests, and
+ * comparing its observed rate with 20% rolled back most healthy canary stages of a service at 5% errors. The rollout
+ * stage has no baseline left to compare with, so only breakers guard it, and it holds (alerts and waits for an
+ * operator) rather than rolling back.
  */
 /** Fresh objects per stage (shared ones would print as YAML anchors in docs/spec.md). */
 const canaryBreakers = () =>
@@ -62,3 +65,21 @@ export const DEFAULT_STAGES: z.input<typeof stageSchema>[] = [
     ],
   },
 ];
+
+/**
+ * What docs/spec.md says under the template (`pnpm docs:spec`): the breakers' measured behaviour, from the judge harness
+ * (`bench/judge/run.ts`, docs/judge.md), in plain numbers. Update it with the harness's table when the breakers change.
+ */
+export const DEFAULT_STAGES_NOTES = `The breakers of the canary and ramp stages (\`errorRate\` 20%, \`latency\` p90 over 2 s) are for
+catastrophes; the comparative gates judge whether the canary is worse than the baseline. A breaker fails a block of
+canary requests only when its counts show, with \`confidence\` 0.99, that the true rate is above the bound
+(docs/judge.md, "Circuit breakers"). Measured with the judge harness on the canary stage (1% of 200 requests/s, 2 h):
+
+- **False rollbacks by the breakers** of a healthy canary whose baseline and canary both run at 2% errors: 0 of
+  4,000 simulated stages (2.9% when the breakers compared observed rates); at 5% errors in both arms: 0.47% of stages
+  (85% before).
+- **Catastrophic canary** (50% errors): rolled back at the end of the first 5 s window in 56.5% of runs, within
+  two in 94%, within three in 99.5% (63%, 98% and 100% before).
+
+Set \`confidence: 0\` on a breaker to compare observed values with the bound, as Flagger and Argo Rollouts do.
+`;
