@@ -80,6 +80,10 @@ describe('errorRate breaker (default template: maxPercent 20, samplesMin 20, con
     const [nineOfTwenty] = run(config, [errors(0, 20, 9)]);
     expect(nineOfTwenty?.verdict).toBe('fail');
     expect(nineOfTwenty?.evidence.summary).toBe('canary error rate 45.0% (9/20) > 20% (p = 0.00998 < 0.01), failing for 1 of 1 window(s)');
+    // Far above the bound the tail is below what it can resolve, and the summary says so.
+    const strict = gateSchema.parse({ kind: 'errorRate', maxPercent: 1, samplesMin: 50 });
+    const [eightPercent] = run(strict, [errors(0, 1_000, 80)]);
+    expect(eightPercent?.evidence.summary).toBe('canary error rate 8.00% (80/1000) > 1% (p < 1e-12), failing for 1 of 1 window(s)');
   });
 
   it('given a catastrophic canary, when a partial block is already significant, then it fails before samplesMin', () => {

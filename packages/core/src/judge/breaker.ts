@@ -71,13 +71,16 @@ export function significanceLevelOf(confidence: number): number {
 
 /**
  * The significance clause of a judged block's summary: " (p = 0.0026 < 0.01)" for a failing block above the bound,
- * " but not significant (p = 0.46 ≥ 0.01)" for a block above it that passes, " (p = 0.93 ≥ 0.01)" for one within it.
+ * " but not significant (p = 0.46 ≥ 0.01)" for a block above it that passes, " (p = 0.93 ≥ 0.01)" for one within it,
+ * " (p < 1e-12)" for a failing block far above it.
  * (Below a confidence of ½ a block within the bound can fail: ", significant (p = 0.41 < 0.5)".)
  */
 export function significanceClause(pValue: number, level: number, failing: boolean, observedAboveBound: boolean): string {
   const p = pValueText(pValue, level, failing);
-  if (failing) return `${observedAboveBound ? ' (' : ', significant ('}${p} < ${level})`;
-  return `${observedAboveBound ? ' but not significant (' : ' ('}${p} ≥ ${level})`;
+  // "p < 1e-12 < 0.01" says nothing "p < 1e-12" does not.
+  const tiny = pValue < 1e-12;
+  if (failing) return `${observedAboveBound ? ' (' : ', significant ('}${tiny ? p : `${p} < ${level}`})`;
+  return `${observedAboveBound ? ' but not significant (' : ' ('}${tiny ? `${p}, level ${level}` : `${p} ≥ ${level}`})`;
 }
 
 /**
