@@ -41,7 +41,16 @@ export interface DaemonOptions {
   processMetrics?: boolean;
   /** Called on an unrecoverable failure (journal write); default: exit the process with code 70. */
   onFatal?: (error: unknown) => void;
+  /** How long an ended rollout's per-rollout series stay on /metrics, ms; default ENDED_SERIES_RETENTION_MS. */
+  endedSeriesRetentionMs?: number;
 }
+
+/**
+ * How long an ended rollout's series (phase, weights, gate verdicts) stay on /metrics after it ended, so that scrapes
+ * and alerts see its final phase; then they are removed, so the series of a long-running daemon do not grow with
+ * every rollout it ever ran (and `rolloutsMax` is not used up by ended rollouts).
+ */
+export const ENDED_SERIES_RETENTION_MS = 10 * 60_000;
 
 /** How long `stop` waits for requests in flight before closing their connections, ms. */
 export const STOP_DRAIN_MS_MAX = 2_000;
@@ -75,11 +84,17 @@ export class Daemon {
   #ready = false;
   /** Rollouts whose end has been handled (recorder dropped, sources stopped). */
   readonly #ended = new Set<string>();
+  /** Removal of ended rollouts' series, pending their retention. */
+  readonly #seriesRemovals = new Map<string, NodeJS.Timeout>();
+  readonly #endedSeriesRetentionMs: number;
+  readonly #now: () => number;
   #recovery: RecoveryReport | undefined;
 
   private constructor(options: DaemonOptions) {
     const { config, logger } = options;
     const now = options.now ?? Date.now;
+    this.#now = now;
+    this.#endedSeriesRetentionMs = options.endedSeriesRetentionMs ?? ENDED_SERIES_RETENTION_MS;
     this.#logger = logger;
     try {
       mkdirSync(dirname(config.db), { recursive: true });
@@ -275,6 +290,8 @@ export class Daemon {
       this.#server.closeAllConnections();
       await closed;
     }
+    for (const timer of this.#seriesRemovals.values()) clearTimeout(timer);
+    this.#seriesRemovals.clear();
     this.pipeline.close();
     this.#notifier.close();
     await this.#approvals.close();
@@ -334,6 +351,20 @@ export class Daemon {
       this.#prober.stop(entry.id);
       this.#poller.stop(entry.id);
       void this.#accessLogs.stop(entry.id);
+      this.#removeSeriesLater(entry);
     }
+  }
+
+  /** Removes the ended rollout's series ENDED_SERIES_RETENTION_MS after its end. */
+  #removeSeriesLater(entry: RolloutEntry): void {
+    if (this.#seriesRemovals.has(entry.id)) return;
+    const endedAt = entry.session.view.endedAt ?? this.#now();
+    const delayMs = Math.max(0, endedAt + this.#endedSeriesRetentionMs - this.#now());
+    const timer = setTimeout(() => {
+      this.#seriesRemovals.delete(entry.id);
+      this.metrics.removeRollout(entry.id);
+    }, delayMs);
+    timer.unref();
+    this.#seriesRemovals.set(entry.id, timer);
   }
 }

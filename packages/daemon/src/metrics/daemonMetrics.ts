@@ -7,8 +7,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * below from the places it already learns each fact; `render()` produces the exposition.
  *
  * Cardinality is bounded: per-rollout series exist for at most `rolloutsMax` rollouts at once (beyond that they are
- * skipped and counted in `sluice_metrics_rollouts_skipped_total`), and the daemon calls `removeRollout` when it
- * forgets a finished rollout. Gate series keep only the rollout's current stage.
+ * skipped and counted in `sluice_metrics_rollouts_skipped_total`), and the daemon calls `removeRollout` a while after a
+ * rollout ended (Daemon: ENDED_SERIES_RETENTION_MS). Gate series keep only the rollout's current stage.
  */
 export type GateVerdictLabel = 'pass' | 'fail' | 'inconclusive';
 export type ApplyResult = 'applied' | 'failed';
@@ -45,6 +45,8 @@ export interface DaemonMetrics {
   setGateVerdict(rolloutId: string, stage: string, gate: string, verdict: GateVerdictLabel): void;
   /** Drops every series of a rollout (call when the daemon forgets a finished rollout). */
   removeRollout(rolloutId: string): void;
+  /** Whether the rollout has per-rollout series now. */
+  hasRollout(rolloutId: string): boolean;
   /** Samples of one ingest request: how many were accepted (durable) and rejected (malformed lines). */
   countSamples(accepted: number, rejected: number): void;
   countBatch(result: BatchResult): void;
@@ -134,6 +136,9 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
       }
       series.gates.add(gate);
       for (const v of VERDICTS) gateVerdict.set({ rollout: rolloutId, stage, gate, verdict: v }, v === verdict ? 1 : 0);
+    },
+    hasRollout(rolloutId) {
+      return rollouts.has(rolloutId);
     },
     removeRollout(rolloutId) {
       const series = rollouts.get(rolloutId);

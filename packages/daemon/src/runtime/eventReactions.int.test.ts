@@ -71,4 +71,29 @@ describe('notifications and approvals wired to the daemon', () => {
     expect(approval?.data).toMatchObject({ command: 'approve', actor: `webhook:${hook.url}` });
     expect(hook.bodies[0]).toMatchObject({ rolloutId: 'approved', stage: 'canary', phase: 'awaitingApproval' });
   });
+
+  it('keeps an ended rollout\'s series on /metrics for their retention, then removes them for good', async () => {
+    const metricsText = async (d: TestDaemon['daemon']) => (await fetch(`${d.url}/metrics`, { headers: running!.headers })).text();
+    const spec = (id: string) => ({ id, service: 'svc', baseline: 'v1', candidate: 'v2', window: 200, stages: [{ name: 'canary', weightPercent: 10, durationMin: '1h', gates: [] }] });
+    const end = async (d: TestDaemon['daemon'], headers: Record<string, string>, id: string) => {
+      await fetch(`${d.url}/v1/rollouts`, { method: 'POST', headers, body: JSON.stringify(spec(id)) });
+      await fetch(`${d.url}/v1/rollouts/${id}/commands/abort`, { method: 'POST', headers, body: '{"reason":"test"}' });
+      await eventually('the abort', () => (d.runtime.get(id)?.session.view.terminal ? true : undefined));
+    };
+
+    running = await startTestDaemon();
+    await end(running.daemon, running.headers, 'kept');
+    // Default retention (10 min): the final phase is still there to be scraped.
+    expect(await metricsText(running.daemon)).toContain('sluice_rollout_phase{rollout="kept",phase="aborted"} 1');
+    await running.stop();
+
+    running = await startTestDaemon({}, undefined, { endedSeriesRetentionMs: 0 });
+    const { daemon, headers } = running;
+    await end(daemon, headers, 'gone');
+    await eventually('the series removed', async () => (!(await metricsText(daemon)).includes('rollout="gone"') ? true : undefined));
+    // A later event of the ended rollout (an operator command, rejected) does not bring them back.
+    await fetch(`${daemon.url}/v1/rollouts/gone/commands/pause`, { method: 'POST', headers, body: '{}' });
+    expect([...daemon.log.read('gone')].at(-1)?.type).toBe('command.rejected');
+    expect(await metricsText(daemon)).not.toContain('rollout="gone"');
+  });
 });

@@ -22,13 +22,19 @@ export class EventReactions {
     this.#approvals = approvals;
   }
 
-  /** Brings the per-rollout series and approval checks in line with a rollout's state (after create or recovery). */
+  /**
+   * Brings the per-rollout series and approval checks in line with a rollout's state (after create or recovery). An
+   * ended rollout without series gets none: it ended before this daemon started, or its series were already removed
+   * after their retention (Daemon), and a late event must not bring them back for ever.
+   */
   sync(entry: RolloutEntry): void {
     const view = entry.session.view;
-    this.#metrics.setRolloutPhase(entry.id, view.phase);
-    const weights: { desiredPercent: number; verifiedPercent?: number } = { desiredPercent: view.desiredWeightPercent };
-    if (view.appliedWeightPercent !== null) weights.verifiedPercent = view.appliedWeightPercent;
-    this.#metrics.setWeights(entry.id, weights);
+    if (this.#keepsSeries(entry)) {
+      this.#metrics.setRolloutPhase(entry.id, view.phase);
+      const weights: { desiredPercent: number; verifiedPercent?: number } = { desiredPercent: view.desiredWeightPercent };
+      if (view.appliedWeightPercent !== null) weights.verifiedPercent = view.appliedWeightPercent;
+      this.#metrics.setWeights(entry.id, weights);
+    }
     const stage = entry.spec.stages[view.stageIndex];
     if (view.phase === 'awaitingApproval' && stage?.approval?.webhook) {
       this.#approvals.start({
@@ -45,9 +51,13 @@ export class EventReactions {
     }
   }
 
+  #keepsSeries(entry: RolloutEntry): boolean {
+    return !entry.session.view.terminal || this.#metrics.hasRollout(entry.id);
+  }
+
   onCommitted(entry: RolloutEntry, events: readonly AnyStoredEvent[]): void {
     for (const event of events) {
-      if (event.type === 'gate.evaluated') this.#metrics.setGateVerdict(entry.id, event.data.stage, event.data.gate, event.data.verdict as GateVerdictLabel);
+      if (event.type === 'gate.evaluated' && this.#keepsSeries(entry)) this.#metrics.setGateVerdict(entry.id, event.data.stage, event.data.gate, event.data.verdict as GateVerdictLabel);
       if (isNotificationEventType(event.type) && entry.spec.notifications.webhooks.length > 0) {
         this.#notifier.notify(
           { rolloutId: entry.id, type: event.type, at: event.at, position: event.position, data: event.data },

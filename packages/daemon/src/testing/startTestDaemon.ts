@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveDaemonConfig, type DaemonConfigInput } from '../config/daemonConfig.js';
-import { Daemon } from '../Daemon.js';
+import { Daemon, type DaemonOptions } from '../Daemon.js';
 import { createLogger } from '../logger.js';
 import type { AdapterFactory } from '../runtime/RolloutRuntime.js';
 
@@ -14,10 +14,11 @@ export const TEST_TOKEN = 'test-token-0123456789abcdef';
 export async function startTestDaemon(
   overrides: Partial<DaemonConfigInput> = {},
   createAdapter?: AdapterFactory,
+  daemonOptions: Pick<DaemonOptions, 'endedSeriesRetentionMs'> = {},
 ): Promise<{ daemon: Daemon; dir: string; headers: Record<string, string>; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-daemon-'));
   const config = resolveDaemonConfig({ flags: { db: join(dir, 'sluice.db'), listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 50, ...overrides }, env: {} });
-  const daemon = await Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false, ...(createAdapter ? { createAdapter } : {}) });
+  const daemon = await Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false, ...daemonOptions, ...(createAdapter ? { createAdapter } : {}) });
   return {
     daemon,
     dir,
