@@ -34,28 +34,36 @@ export function recover(
 ): RecoveryReport {
   const { log, runtime, journal, sink } = parts;
   const report: RecoveryReport = { rollouts: 0, active: 0, journalRowsReplayed: 0, journalRowsDiscarded: 0, samplesReplayed: 0 };
-  // Windows each rollout's log holds, by start. A set, not the latest start: an older window whose append failed is
-  // not in the log although a later one is, and its rows must be replayed, not dropped.
-  const loggedWindows = new Map<string, Set<number>>();
+  const rolloutIds: string[] = [];
   for (const { rolloutId } of log.listRollouts()) {
     const entry = runtime.load(rolloutId);
+    rolloutIds.push(rolloutId);
     report.rollouts++;
-    const starts = new Set<number>();
-    for (const event of log.read(rolloutId, 0)) {
-      if (event.type === 'samples.window') starts.add(event.data.windowStartAt);
-    }
-    loggedWindows.set(rolloutId, starts);
     if (!entry.session.view.terminal) {
       report.active++;
       parts.activate(entry);
     }
   }
+  // Windows a rollout's log holds, by start — read only for rollouts that have journal rows (a log holds every
+  // rollout ever run; the journal only recent ones). A set, not the latest start: an older window whose append failed
+  // is not in the log although a later one is, and its rows must be replayed, not dropped.
+  const loggedWindows = new Map<string, Set<number>>();
+  const loggedWindowsOf = (rolloutId: string): Set<number> => {
+    let starts = loggedWindows.get(rolloutId);
+    if (starts) return starts;
+    starts = new Set<number>();
+    for (const event of log.readRecorded(rolloutId, 0)) {
+      if (event.type === 'samples.window') starts.add(event.data.windowStartAt);
+    }
+    loggedWindows.set(rolloutId, starts);
+    return starts;
+  };
   // Oldest windows first, so the recorder's bound on open windows is met by closing windows in order.
   const rows = [...journal.readAll()].sort((a, b) => a.windowStartAt - b.windowStartAt);
   const logged: { rolloutId: string; windowStartAt: number }[] = [];
   for (const row of rows) {
     const entry = runtime.get(row.rolloutId);
-    if (!entry || entry.session.view.terminal || loggedWindows.get(row.rolloutId)?.has(row.windowStartAt)) {
+    if (!entry || entry.session.view.terminal || loggedWindowsOf(row.rolloutId).has(row.windowStartAt)) {
       report.journalRowsDiscarded++;
       if (entry && !entry.session.view.terminal) logged.push({ rolloutId: row.rolloutId, windowStartAt: row.windowStartAt });
       continue;
@@ -69,7 +77,7 @@ export function recover(
   }
   // One transaction for all of it: a commit per rollout would cost a thousand fsyncs at start-up.
   const ended: { rolloutId: string; windowStartAt: number }[] = [];
-  for (const rolloutId of loggedWindows.keys()) {
+  for (const rolloutId of rolloutIds) {
     if (runtime.get(rolloutId)?.session.view.terminal) ended.push({ rolloutId, windowStartAt: Number.MAX_SAFE_INTEGER });
   }
   journal.discardWindows(ended);
