@@ -1,40 +1,32 @@
-import { Command, CommanderError } from 'commander';
-import { isSluiceError } from '@sluice/core';
-import { isDaemonError } from '../errors.js';
-import { commandRegistrations } from './commands/index.js';
+import { commandEntries, type CommandEntry } from './commands/index.js';
 import { CliExit, EXIT } from './exitCodes.js';
+import { CLI_VERSION, helpWidthOf, programHelp, PROGRAM_DESCRIPTION } from './programHelp.js';
 
 /**
  * Entry point of the `sluice` CLI. Returns the process exit code instead of exiting, so tests can call it in-process.
- * Each subcommand lives in its own file under ./commands and registers itself on the program.
+ *
+ * Start-up is lazy (issue 12): this file imports only the command registry. `sluice --help` and `--version` are
+ * answered from the registry; `sluice CMD …` imports commander and CMD's module only — not the other commands, and so
+ * not SQLite, the machine or the daemon unless CMD needs them. Anything else (an unknown command or flag) goes to
+ * commander with every command known by name, so its error and "did you mean" are as before.
  */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const program = new Command('sluice')
-    .description('Progressive delivery with sequential canary judgment and an auditable event log')
-    .version('0.1.0')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError('(run `sluice --help` for the commands and their flags)');
-  for (const register of commandRegistrations) register(program, io);
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return io.exitCode ?? EXIT.ok;
-  } catch (error) {
-    if (error instanceof CliExit) return error.exitCode;
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (isDaemonError(error)) {
-      io.err(`sluice: ${error.message}\n`);
-      if (error.code === 'SLUICE_E_DAEMON_UNREACHABLE') return EXIT.unreachable;
-      if (error.code === 'SLUICE_E_CONFIG_INVALID' || error.code === 'SLUICE_E_LISTEN_NOT_LOOPBACK' || error.code === 'SLUICE_E_TOKEN_FILE') return EXIT.usage;
-      return EXIT.failure;
-    }
-    if (isSluiceError(error)) {
-      io.err(`sluice: ${error.message}\n`);
-      return EXIT.failure;
-    }
-    io.err(`sluice: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT.internal;
+export async function main(argv: readonly string[], io: CliIo = processIo(), entries: readonly CommandEntry[] = commandEntries): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined) {
+    // As commander does for a program without an action: the help, on stderr, as a usage error.
+    io.err(programHelp(entries, helpWidthOf(process.stderr)));
+    return EXIT.usage;
   }
+  if (first === '-h' || first === '--help' || (first === 'help' && argv.length === 1)) {
+    io.out(programHelp(entries, helpWidthOf(process.stdout)));
+    return EXIT.ok;
+  }
+  if ((first === '-V' || first === '--version') && argv.length === 1) {
+    io.out(`${CLI_VERSION}\n`);
+    return EXIT.ok;
+  }
+  const entry = entries.find((e) => e.name === (first === 'help' ? second : first));
+  return runWithCommander(argv, io, entries, entry);
 }
 
 /** Where the CLI writes. Commands set `exitCode` to report an outcome (e.g. replay divergences) without throwing. */
@@ -42,6 +34,49 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   exitCode?: number;
+}
+
+/**
+ * Parses `argv` with commander. With `entry`, only that command's module is loaded and registered. Without one, every
+ * command is registered by name and description only (nothing is loaded): the input names no command, and commander
+ * answers it with its usual error, suggestion and exit code.
+ */
+async function runWithCommander(argv: readonly string[], io: CliIo, entries: readonly CommandEntry[], entry: CommandEntry | undefined): Promise<number> {
+  const { Command, CommanderError } = await import('commander');
+  const program = new Command('sluice')
+    .description(PROGRAM_DESCRIPTION)
+    .version(CLI_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run `sluice --help` for the commands and their flags)');
+  try {
+    if (entry) (await entry.load())(program, io);
+    else for (const e of entries) program.command(e.name).description(e.description);
+    await program.parseAsync([...argv], { from: 'user' });
+    return io.exitCode ?? EXIT.ok;
+  } catch (error) {
+    if (error instanceof CliExit) return error.exitCode;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return reportFailure(error, io);
+  }
+}
+
+/** Exit codes of the daemon's error codes that mean "bad flags or configuration" rather than a failed operation. */
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['SLUICE_E_CONFIG_INVALID', 'SLUICE_E_LISTEN_NOT_LOOPBACK', 'SLUICE_E_TOKEN_FILE']);
+
+/** Prints a command's failure and returns its exit code: coded errors by code, anything else is a bug (70). */
+async function reportFailure(error: unknown, io: CliIo): Promise<number> {
+  // Loaded here, not at start-up: by now the command has loaded the packages anyway.
+  const { isSluiceError } = await import('@sluice/core');
+  const { isDaemonError } = await import('../errors.js');
+  if (isDaemonError(error) || isSluiceError(error)) {
+    io.err(`sluice: ${error.message}\n`);
+    if (error.code === 'SLUICE_E_DAEMON_UNREACHABLE') return EXIT.unreachable;
+    if (USAGE_ERROR_CODES.has(error.code)) return EXIT.usage;
+    return EXIT.failure;
+  }
+  io.err(`sluice: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+  return EXIT.internal;
 }
 
 function processIo(): CliIo {
