@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAdapter } from './createAdapter.js';
 import { createWeightedRouter } from './inprocess/weightedRouter.js';
-import { backoffDelayMs, retryWithBackoff } from './retry.js';
 
 const context = { rolloutId: 'r1' };
 
@@ -42,25 +41,5 @@ describe('createAdapter', () => {
       expect.objectContaining({ code: 'SLUICE_E_ADAPTER_OPTIONS', message: expect.stringMatching(/"envoy" is planned but not implemented yet; use one of: none, inprocess, nginx/) }),
     );
     expect(() => createAdapter({ type: 'bogus' as never, options: {} }, context)).toThrow(/is unknown/);
-  });
-});
-
-describe('retryWithBackoff', () => {
-  const policy = { attemptsMax: 4, delayMsInitial: 100, delayMsMax: 300, multiplier: 2, jitterRatio: 0.5 };
-
-  it('grows delays exponentially up to the cap, with jitter below the base', () => {
-    expect([1, 2, 3, 4].map((a) => backoffDelayMs(policy, a, () => 0))).toEqual([100, 200, 300, 300]);
-    expect(backoffDelayMs(policy, 2, () => 0.999999)).toBe(100);
-  });
-
-  it('stops after attemptsMax and does not retry non-retryable errors', async () => {
-    const delays: number[] = [];
-    let calls = 0;
-    const sleep = async (ms: number): Promise<void> => void delays.push(ms);
-    await expect(retryWithBackoff(policy, async () => Promise.reject(new Error(`fail ${++calls}`)), { sleep, random: () => 0 })).rejects.toThrow('fail 4');
-    expect(delays).toEqual([100, 200, 300]);
-    calls = 0;
-    await expect(retryWithBackoff(policy, async () => Promise.reject(new Error(`fail ${++calls}`)), { sleep, isRetryable: () => false })).rejects.toThrow('fail 1');
-    expect(await retryWithBackoff(policy, async (attempt) => (attempt < 3 ? Promise.reject(new Error('x')) : attempt), { sleep })).toBe(3);
   });
 });

@@ -7,7 +7,7 @@ export type { RecordingAdapter, NoneAdapterOptions } from './none/noneAdapter.js
 export { AdapterError, parseAdapterOptions } from './errors.js';
 export type { OptionsLocation } from './errors.js';
 export { retryWithBackoff, backoffDelayMs, sleepMs, DEFAULT_RETRY_POLICY } from './retry.js';
-export type { RetryPolicy, RetryHooks } from './retry.js';
+export type { BackoffPolicy, RetryPolicy, RetryHooks } from './retry.js';
 export { retryPolicySchema } from './retrySchema.js';
 export { LastKnownGood } from './lastKnownGood.js';
 export { roundWeightPercent } from '@sluice/core';

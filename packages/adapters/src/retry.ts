@@ -1,21 +1,32 @@
 /**
- * Bounded retries with exponential backoff and full jitter. Every limit is explicit: the number of attempts, the first
- * and the largest delay. Used inside adapters' `apply` for transient failures (a reload that has not finished, an
- * admin endpoint that refused a connection); deterministic failures (`nginx -t` rejecting a config) are not retried.
+ * The one backoff of Sluice (adapters, the daemon's reconciler and its webhooks all use `backoffDelayMs`), and bounded
+ * retries built on it. Every limit is explicit: the number of attempts, the first and the largest delay.
+ * `retryWithBackoff` is used inside adapters' `apply` for transient failures (a reload that has not finished, an admin
+ * endpoint that refused a connection); deterministic failures (`nginx -t` rejecting a config) are not retried.
  */
-export interface RetryPolicy {
-  /** Attempts in total, including the first; 1 means no retry. */
-  attemptsMax: number;
-  /** Delay before the second attempt, before jitter. */
+
+/** How delays grow and how much of each is random. */
+export interface BackoffPolicy {
+  /** Delay before the second attempt, ms (before jitter). */
   delayMsInitial: number;
-  /** Upper bound of any delay. */
+  /** Upper bound of any delay, ms. */
   delayMsMax: number;
-  /** Growth factor between delays. */
+  /** Growth factor between delays (2 doubles them). */
   multiplier: number;
-  /** Share of each delay that is randomised (0 = fixed delays, 1 = full jitter). */
+  /**
+   * Share of each delay that is random, 0–1: the delay is uniform in [(1 − jitterRatio) × base, base). 0 gives fixed
+   * delays, 0.5 "equal jitter" (half fixed, half random), 1 "full jitter" (anything up to the base). Jitter keeps
+   * many rollouts failing against one proxy from retrying in lockstep; a fixed part keeps a floor under each wait.
+   */
   jitterRatio: number;
 }
 
+export interface RetryPolicy extends BackoffPolicy {
+  /** Attempts in total, including the first; 1 means no retry. */
+  attemptsMax: number;
+}
+
+/** Equal jitter: every delay is between half and all of its exponential base. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attemptsMax: 3, delayMsInitial: 100, delayMsMax: 2_000, multiplier: 2, jitterRatio: 0.5 };
 
 export interface RetryHooks {
@@ -29,11 +40,17 @@ export interface RetryHooks {
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
-/** Delay before attempt `attempt + 1` (attempt counts from 1). */
-export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number): number {
-  const base = Math.min(policy.delayMsMax, policy.delayMsInitial * policy.multiplier ** (attempt - 1));
-  const jitter = base * policy.jitterRatio * random();
-  return Math.round(base - jitter);
+/**
+ * The delay after the `attempt`-th failure (attempt counts from 1): base = min(delayMsMax, delayMsInitial ×
+ * multiplier^(attempt − 1)), of which the share `jitterRatio` is random — uniform in [(1 − jitterRatio) × base, base)
+ * for `random` uniform in [0, 1). Whole ms.
+ */
+export function backoffDelayMs(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
+  // Capped before it can overflow to Infinity: 0 × Infinity would be NaN for a zero first delay.
+  const growth = Math.min(policy.multiplier ** Math.max(0, attempt - 1), Number.MAX_VALUE);
+  const base = Math.min(policy.delayMsMax, policy.delayMsInitial * growth);
+  const jitterRatio = Math.min(1, Math.max(0, policy.jitterRatio));
+  return Math.round(base * (1 - jitterRatio) + base * jitterRatio * random());
 }
 
 export async function retryWithBackoff<T>(policy: RetryPolicy, run: (attempt: number) => Promise<T>, hooks: RetryHooks = {}): Promise<T> {

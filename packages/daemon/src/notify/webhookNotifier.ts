@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { backoffDelayMs } from '@sluice/adapters';
 import type { WebhookSpec } from '@sluice/core';
 import { request, type Dispatcher } from 'undici';
 import { systemTimers, type Timers } from '../sources/timers.js';
@@ -246,11 +247,11 @@ export class WebhookNotifier {
     }
   }
 
-  /** Exponential backoff with "equal jitter": between half and all of min(cap, initial × 2^(attempt−1)). */
+  /** The one backoff (@sluice/adapters) with "equal jitter": between half and all of min(cap, initial × 2^(attempt−1)). */
   private backoffMs(attempt: number, retryAfterMs: number | undefined): number {
-    const exponential = Math.min(this.options.backoffMsMax, this.options.backoffMsInitial * 2 ** (attempt - 1));
-    const jittered = exponential / 2 + (this.options.random() * exponential) / 2;
-    return Math.round(retryAfterMs !== undefined ? Math.min(this.options.backoffMsMax, Math.max(jittered, retryAfterMs)) : jittered);
+    const policy = { delayMsInitial: this.options.backoffMsInitial, delayMsMax: this.options.backoffMsMax, multiplier: 2, jitterRatio: 0.5 };
+    const jittered = backoffDelayMs(policy, attempt, this.options.random);
+    return retryAfterMs !== undefined ? Math.round(Math.min(this.options.backoffMsMax, Math.max(jittered, retryAfterMs))) : jittered;
   }
 
   private sleep(ms: number): Promise<void> {
