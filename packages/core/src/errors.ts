@@ -10,6 +10,11 @@ export type SluiceErrorCode =
   | 'SLUICE_E_EVENT_INVALID'
   | 'SLUICE_E_LOG_TAMPERED'
   | 'SLUICE_E_LOG_SCHEMA'
+  // the log file: another writer holds it, it is not a readable SQLite file, it is open read-only, the chain key
+  | 'SLUICE_E_LOG_LOCKED'
+  | 'SLUICE_E_LOG_CORRUPT'
+  | 'SLUICE_E_LOG_READ_ONLY'
+  | 'SLUICE_E_CHAIN_KEY'
   | 'SLUICE_E_ROLLOUT_NOT_FOUND'
   | 'SLUICE_E_ROLLOUT_EXISTS'
   | 'SLUICE_E_SAMPLE_INVALID'

@@ -64,6 +64,11 @@ export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   SLUICE_E_EVENT_INVALID: 500,
   SLUICE_E_LOG_TAMPERED: 500,
   SLUICE_E_LOG_SCHEMA: 500,
+  SLUICE_E_LOG_LOCKED: 500,
+  SLUICE_E_LOG_CORRUPT: 500,
+  // a daemon started --read-only serves reads and refuses every write until it is restarted without the flag
+  SLUICE_E_LOG_READ_ONLY: 503,
+  SLUICE_E_CHAIN_KEY: 500,
   SLUICE_E_ROLLOUT_NOT_FOUND: 404,
   SLUICE_E_ROLLOUT_EXISTS: 409,
   SLUICE_E_SAMPLE_INVALID: 400,

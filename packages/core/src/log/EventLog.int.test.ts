@@ -183,7 +183,7 @@ describe('EventLog storage guarantees', () => {
     foreign.close();
     expect(() => EventLog.open(tmp.file('foreign.db'))).toThrow(expect.objectContaining({ code: 'SLUICE_E_LOG_SCHEMA' }));
     writeFileSync(tmp.file('text.db'), 'hello, this is not a database at all, just some text to fill a page');
-    expect(() => EventLog.open(tmp.file('text.db'))).toThrow(expect.objectContaining({ code: 'SLUICE_E_LOG_SCHEMA' }));
+    expect(() => EventLog.open(tmp.file('text.db'))).toThrow(expect.objectContaining({ code: 'SLUICE_E_LOG_CORRUPT', message: expect.stringMatching(/not a SQLite database/) }));
   });
 
   it('refuses a log written by a newer schema', () => {

@@ -1,18 +1,43 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement, Transaction } from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { AppendConflictError, EventInvalidError, SluiceError } from '../errors.js';
 import { EVENT_VERSIONS, type AnyStoredEvent, type NewEvent, type RecordedEvent } from '../events/eventTypes.js';
 import type { EventUpgraders } from '../events/upgrade.js';
 import { eventHash, GENESIS_HASH } from './eventHash.js';
 import { checkRolloutId, decodeEventRow, decodeRecordedRow, prepareNewEvent, type EventRow, type RecordedRow } from './eventRow.js';
-import { checkSchema, migrate } from './migrations.js';
+import { chainLink, checkpointSeal, GENESIS_LINK, headSeal, type ChainHead, type ChainKey } from './logChain.js';
+import { checkSchema, migrate, SCHEMA_VERSION } from './migrations.js';
+import { WriterLock } from './writerLock.js';
 
 export interface EventLogOptions {
   /** Open for reading only (verify, replay, audits); the file must exist and be at the current schema. Default false. */
   readonly?: boolean;
   /** Upgraders for old event versions; default EVENT_UPGRADERS. Tests pass synthetic ones. */
   upgraders?: EventUpgraders;
+  /**
+   * Key of the keyed chain (logChain.ts). A writer given a key on an unkeyed log keys every row from now on; a keyed
+   * log refuses writers without its key, or with another one (SLUICE_E_CHAIN_KEY). Readers use it to check the seals.
+   */
+  chainKey?: ChainKey;
+  /** Who writes, for the writer lock's refusal message (`sluice daemon`); default from the process arguments. */
+  writer?: string;
+}
+
+/** How a log's chain is keyed, from its chain_meta table. */
+export interface ChainInfo {
+  /** Id of the key rows are sealed with from `keyedSinceSeq` on; undefined for an unkeyed log. */
+  keyId?: string;
+  /** First sequence number linked with the key. */
+  keyedSinceSeq?: number;
+}
+
+/** A verification checkpoint: every row up to `seq` was verified, and the row at `seq` had this link. */
+export interface ChainCheckpoint {
+  seq: number;
+  link: string;
+  at: number;
+  seal: string | null;
 }
 
 export interface RolloutSummary {
@@ -41,7 +66,15 @@ export const BUSY_TIMEOUT_MS = 5_000;
 export class EventLog {
   readonly file: string;
   readonly readonly: boolean;
+  /** Schema version of the file: read-only handles also read schema-1 logs (no log-wide chain), to verify them. */
+  readonly schemaVersion: number;
+  /** The writer lock, held while a writable log is open (null for read-only and in-memory logs). */
+  readonly writerLock: WriterLock | null;
   private readonly db: SqliteDatabase;
+  private readonly chainKey: ChainKey | undefined;
+  private chain: ChainInfo;
+  private readonly lastRowStatement: Statement<[], { seq: number; link: string | null }>;
+  private readonly upsertHeadStatement: Statement<unknown[]>;
   private readonly upgraders: EventUpgraders | undefined;
   private readonly headStatement: Statement<[string], { position: number; hash: string }>;
   private readonly insertStatement: Statement<unknown[]>;
@@ -50,15 +83,26 @@ export class EventLog {
   private readonly recordedPageStatement: Statement<[string, number, number], RecordedRow>;
   private readonly appendTransaction: Transaction<(rolloutId: string, expectedPosition: number, prepared: readonly PreparedEvent[]) => AnyStoredEvent[]>;
 
-  private constructor(file: string, db: SqliteDatabase, options: EventLogOptions) {
+  private constructor(file: string, db: SqliteDatabase, options: EventLogOptions, schemaVersion: number, writerLock: WriterLock | null) {
     this.file = file;
     this.db = db;
     this.readonly = options.readonly ?? false;
     this.upgraders = options.upgraders;
+    this.schemaVersion = schemaVersion;
+    this.writerLock = writerLock;
+    this.chainKey = options.chainKey;
+    this.chain = schemaVersion >= 2 ? readChainInfo(db) : {};
+    this.lastRowStatement = db.prepare('SELECT seq, ' + (schemaVersion >= 2 ? 'link' : 'NULL AS link') + ' FROM events ORDER BY seq DESC LIMIT 1');
+    this.upsertHeadStatement = this.readonly
+      ? db.prepare('SELECT 1')
+      : db.prepare(
+          `INSERT INTO chain_heads (rollout_id, position, hash, seq, link, seal) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (rollout_id) DO UPDATE SET position = excluded.position, hash = excluded.hash, seq = excluded.seq, link = excluded.link, seal = excluded.seal`,
+        );
     this.headStatement = db.prepare('SELECT position, hash FROM events WHERE rollout_id = ? ORDER BY position DESC LIMIT 1');
     this.insertStatement = this.readonly
       ? db.prepare('SELECT 1') // never run: a read-only handle refuses appends before reaching SQLite
-      : db.prepare('INSERT INTO events (rollout_id, position, type, version, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      : db.prepare('INSERT INTO events (seq, rollout_id, position, type, version, at, data, prev_hash, hash, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.pageStatement = db.prepare('SELECT * FROM events WHERE rollout_id = ? AND position >= ? ORDER BY position LIMIT ?');
     this.pageAllStatement = db.prepare('SELECT * FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
     this.recordedPageStatement = db
@@ -69,27 +113,33 @@ export class EventLog {
     );
   }
 
-  /** Opens (and creates and migrates, unless read-only) the log at `file`. */
+  /**
+   * Opens (and creates and migrates, unless read-only) the log at `file`. A writer takes the writer lock first
+   * (writerLock.ts: one writer per log, SLUICE_E_LOG_LOCKED naming the holder). A new log is created whole under a
+   * temporary name and renamed, so a crash never leaves an empty file behind; an existing empty, truncated or damaged
+   * file is SLUICE_E_LOG_CORRUPT, never silently a new log.
+   */
   static open(file: string, options: EventLogOptions = {}): EventLog {
     const readonly = options.readonly ?? false;
+    const memory = file === ':memory:' || file === '';
     if (readonly && !existsSync(file)) {
       throw new SluiceError('SLUICE_E_LOG_SCHEMA', `no event log at ${file}: the file does not exist — check the --db path`);
     }
-    let db: SqliteDatabase;
+    if (!memory) checkFileShape(file);
+    const lock = readonly || memory ? null : WriterLock.acquire(file, options.writer);
+    let db: SqliteDatabase | undefined;
     try {
-      db = new Database(file, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
-    } catch (error) {
-      throw new SluiceError('SLUICE_E_LOG_SCHEMA', `cannot open event log ${file}: ${(error as Error).message}`, { cause: error });
-    }
-    try {
+      if (lock && !existsSync(file)) createLogFile(file);
+      db = new Database(file, { readonly, fileMustExist: readonly || !memory, timeout: BUSY_TIMEOUT_MS });
       configure(db, readonly);
-      if (readonly) checkSchema(db, file);
-      else migrate(db, file);
-      return new EventLog(file, db, options);
+      const schemaVersion = readonly ? checkSchema(db, file, 1) : (migrate(db, file), SCHEMA_VERSION);
+      if (!readonly) applyChainKey(db, file, options.chainKey);
+      else checkReaderKey(db, file, schemaVersion, options.chainKey);
+      return new EventLog(file, db, options, schemaVersion, lock);
     } catch (error) {
-      db.close();
-      if (error instanceof SluiceError) throw error;
-      throw new SluiceError('SLUICE_E_LOG_SCHEMA', `cannot open event log ${file}: ${(error as Error).message}`, { cause: error });
+      db?.close();
+      lock?.release();
+      throw openError(file, error);
     }
   }
 
@@ -115,17 +165,29 @@ export class EventLog {
     const actual = head ? head.position + 1 : 0;
     if (actual !== expectedPosition) throw new AppendConflictError(rolloutId, expectedPosition, actual);
     let prevHash = head ? head.hash : GENESIS_HASH;
+    // The log-wide chain continues from the last row of the log: sequence numbers are given explicitly (the last one
+    // plus one) because each row's link covers its own sequence number.
+    const last = this.lastRowStatement.get();
+    let seq = last ? last.seq : 0;
+    let link = last ? (last.link ?? GENESIS_LINK) : GENESIS_LINK;
+    const key = this.chainKey;
     const stored: AnyStoredEvent[] = [];
     for (let i = 0; i < prepared.length; i++) {
       const { event, dataJson } = prepared[i]!;
       const position = expectedPosition + i;
       const version = EVENT_VERSIONS[event.type];
       const hash = eventHash(prevHash, { rolloutId, position, type: event.type, version, at: event.at, dataJson });
-      const info = this.insertStatement.run(rolloutId, position, event.type, version, event.at, dataJson, prevHash, hash);
+      seq++;
+      link = chainLink(link, seq, hash, key);
+      this.insertStatement.run(seq, rolloutId, position, event.type, version, event.at, dataJson, prevHash, hash, link);
       // The data object is the caller's: stored events share it rather than re-parsing what was just serialised.
-      const storedEvent = { seq: Number(info.lastInsertRowid), rolloutId, position, type: event.type, version, at: event.at, data: event.data, hash };
+      const storedEvent = { seq, rolloutId, position, type: event.type, version, at: event.at, data: event.data, hash };
       stored.push(storedEvent as AnyStoredEvent);
       prevHash = hash;
+    }
+    if (stored.length > 0) {
+      const newHead: ChainHead = { rolloutId, position: expectedPosition + stored.length - 1, hash: prevHash, seq, link };
+      this.upsertHeadStatement.run(rolloutId, newHead.position, newHead.hash, seq, link, headSeal(newHead, key));
     }
     return stored;
   }
@@ -214,6 +276,61 @@ export class EventLog {
     return head ? { position: head.position, hash: head.hash } : null;
   }
 
+  /** The last row of the log and its link: the log's head, which an outside system can hold. Null when empty. */
+  logHead(): { seq: number; link: string | null } | null {
+    return this.lastRowStatement.get() ?? null;
+  }
+
+  /** A rollout's head as the heads table holds it (schema ≥ 2), or null. @internal */
+  storedHead(rolloutId: string): (ChainHead & { seal: string | null }) | null {
+    if (this.schemaVersion < 2) return null;
+    const row = this.db.prepare('SELECT rollout_id AS rolloutId, position, hash, seq, link, seal FROM chain_heads WHERE rollout_id = ?').get(rolloutId);
+    return (row as (ChainHead & { seal: string | null }) | undefined) ?? null;
+  }
+
+  /** Every stored head (schema ≥ 2). @internal */
+  storedHeads(): (ChainHead & { seal: string | null })[] {
+    if (this.schemaVersion < 2) return [];
+    return this.db.prepare('SELECT rollout_id AS rolloutId, position, hash, seq, link, seal FROM chain_heads ORDER BY seq').all() as (ChainHead & { seal: string | null })[];
+  }
+
+  /** The stored row at `seq`, unvalidated, or undefined. @internal */
+  rowAt(seq: number): EventRow | undefined {
+    return this.db.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow | undefined;
+  }
+
+  /** The stored row of a rollout at a position, unvalidated, or undefined. @internal */
+  rowOf(rolloutId: string, position: number): EventRow | undefined {
+    return this.db.prepare('SELECT * FROM events WHERE rollout_id = ? AND position = ?').get(rolloutId, position) as EventRow | undefined;
+  }
+
+  /** How the chain is keyed (empty for an unkeyed log). */
+  chainInfo(): ChainInfo {
+    return { ...this.chain };
+  }
+
+  /** The key this handle was opened with, if any. @internal */
+  get key(): ChainKey | undefined {
+    return this.chainKey;
+  }
+
+  /** The latest verification checkpoint, or null. */
+  lastCheckpoint(): ChainCheckpoint | null {
+    if (this.schemaVersion < 2) return null;
+    return (this.db.prepare('SELECT seq, link, at, seal FROM chain_checkpoints ORDER BY seq DESC LIMIT 1').get() as ChainCheckpoint | undefined) ?? null;
+  }
+
+  /**
+   * Records that every row up to `seq` was verified (the daemon, after verifying the whole log): the next start
+   * verifies only the rows after it before it is ready. A checkpoint not beyond the latest one is not written.
+   */
+  writeCheckpoint(seq: number, link: string, at: number): void {
+    this.assertWritable();
+    const latest = this.lastCheckpoint();
+    if (latest && latest.seq >= seq) return;
+    this.db.prepare('INSERT INTO chain_checkpoints (seq, link, at, seal) VALUES (?, ?, ?, ?)').run(seq, link, at, checkpointSeal(seq, link, this.chainKey));
+  }
+
   /** Every rollout in the log, in the order they were created. */
   listRollouts(): RolloutSummary[] {
     return this.db
@@ -230,10 +347,11 @@ export class EventLog {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.writerLock?.release();
   }
 
   private assertWritable(): void {
-    if (this.readonly) throw new SluiceError('SLUICE_E_LOG_SCHEMA', `event log ${this.file} is open read-only; appends are refused`);
+    if (this.readonly) throw new SluiceError('SLUICE_E_LOG_READ_ONLY', `event log ${this.file} is open read-only; appends are refused`);
   }
 }
 
@@ -264,4 +382,106 @@ function configure(db: SqliteDatabase, readonly: boolean): void {
   db.pragma('cache_size = -16000');
   db.pragma('temp_store = MEMORY');
   if (readonly) db.pragma('query_only = ON');
+}
+
+/** The SQLite header's first 16 bytes. */
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * What can be told of a file before SQLite opens it: empty (a 0-byte file is never a log Sluice wrote, since new logs
+ * are created whole), not a SQLite file, or shorter than its header says (truncated). Cheap: reads 100 bytes.
+ */
+function checkFileShape(file: string): void {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return; // no file: a writer creates it; a reader was refused before
+  }
+  if (size === 0) {
+    throw new SluiceError('SLUICE_E_LOG_CORRUPT', `${file} is empty (0 bytes): not a Sluice event log — Sluice creates new logs whole, so this file was emptied or made by something else; restore it from a backup, or remove it to start a new log`);
+  }
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
+    throw new SluiceError('SLUICE_E_LOG_CORRUPT', `${file} is not a SQLite database (${read < 100 ? `only ${read} bytes` : 'its first bytes are not the SQLite header'}): not a Sluice event log, or a damaged one — check the --db path, or restore the file from a backup`);
+  }
+  const pageSizeField = header.readUInt16BE(16);
+  const pageSize = pageSizeField === 1 ? 65_536 : pageSizeField;
+  const pages = header.readUInt32BE(28);
+  // The in-header size is valid only when the change counter equals "version valid for" (SQLite file format, 1.3.7).
+  const sizeValid = header.readUInt32BE(24) === header.readUInt32BE(92);
+  if (sizeValid && pages > 0 && size < pages * pageSize) {
+    throw new SluiceError('SLUICE_E_LOG_CORRUPT', `${file} is truncated: its header says ${pages} pages of ${pageSize} bytes (${pages * pageSize} bytes) but the file has ${size} — restore it from a backup; \`sluice verify --db\` reads what is left`);
+  }
+}
+
+/** Creates a new log under a temporary name and renames it into place, so a crash never leaves a half-made file. */
+function createLogFile(file: string): void {
+  const temporary = `${file}.creating-${process.pid}`;
+  rmSync(temporary, { force: true });
+  const db = new Database(temporary, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    configure(db, false);
+    migrate(db, file);
+  } finally {
+    db.close();
+  }
+  renameSync(temporary, file);
+}
+
+/** Turns what opening threw into a coded error: damaged files are SLUICE_E_LOG_CORRUPT, never a stack trace. */
+function openError(file: string, error: unknown): SluiceError {
+  if (error instanceof SluiceError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new SluiceError('SLUICE_E_LOG_CORRUPT', `${file} is damaged: ${(error as Error).message} (${code}) — restore it from a backup; \`sluice verify --db\` tells what is left`, { cause: error });
+  }
+  return new SluiceError('SLUICE_E_LOG_SCHEMA', `cannot open event log ${file}: ${(error as Error).message}`, { cause: error });
+}
+
+function readChainInfo(db: SqliteDatabase): ChainInfo {
+  const rows = db.prepare("SELECT name, value FROM chain_meta WHERE name IN ('key_id', 'keyed_since_seq')").all() as { name: string; value: string }[];
+  const info: ChainInfo = {};
+  for (const { name, value } of rows) {
+    if (name === 'key_id') info.keyId = value;
+    else info.keyedSinceSeq = Number(value);
+  }
+  return info;
+}
+
+/**
+ * A writer's key against the log's: the same key, or none on an unkeyed log, is fine; a key on an unkeyed log keys
+ * every row from the next one on (recorded, so readers know where HMAC starts); no key or another key on a keyed log
+ * is refused before anything is written.
+ */
+function applyChainKey(db: SqliteDatabase, file: string, key: ChainKey | undefined): void {
+  const info = readChainInfo(db);
+  if (info.keyId !== undefined) {
+    if (!key) throw new SluiceError('SLUICE_E_CHAIN_KEY', `${file} is a keyed log (key id ${info.keyId}): open it for writing with its chain key (--chain-key-file)`);
+    if (key.id !== info.keyId) throw new SluiceError('SLUICE_E_CHAIN_KEY', `${file} is keyed with key id ${info.keyId}, but the chain key given has id ${key.id}: wrong key file`);
+    return;
+  }
+  if (!key) return;
+  db.transaction(() => {
+    const last = db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
+    const insert = db.prepare('INSERT INTO chain_meta (name, value) VALUES (?, ?)');
+    insert.run('key_id', key.id);
+    insert.run('keyed_since_seq', String((last.seq ?? 0) + 1));
+  }).immediate();
+}
+
+/** A reader given a key checks it is the log's, so that verify does not report every seal as forged for a wrong file. */
+function checkReaderKey(db: SqliteDatabase, file: string, schemaVersion: number, key: ChainKey | undefined): void {
+  if (!key || schemaVersion < 2) return;
+  const info = readChainInfo(db);
+  if (info.keyId !== undefined && key.id !== info.keyId) {
+    throw new SluiceError('SLUICE_E_CHAIN_KEY', `${file} is keyed with key id ${info.keyId}, but the chain key given has id ${key.id}: wrong key file`);
+  }
 }

@@ -19,6 +19,8 @@ export interface EventRow {
   data: string;
   prev_hash: string;
   hash: string;
+  /** Log-wide chain link (logChain.ts); null in a row inserted outside Sluice, absent in a schema-1 log. */
+  link?: string | null;
 }
 
 export const ROLLOUT_ID_LENGTH_MAX = 128;

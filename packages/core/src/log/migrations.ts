@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { SluiceError } from '../errors.js';
+import { chainLink, GENESIS_LINK } from './logChain.js';
 
 /**
  * Versioned schema migrations of the event log. The version lives in SQLite's `user_version`; each migration runs
@@ -10,6 +11,8 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /** Work SQL cannot do (hashing), run after `sql` in the same transaction. */
+  run?: (db: Database) => void;
 }
 
 /** Identifies a Sluice log file (`PRAGMA application_id`, ASCII "SLCE"), so we never migrate someone else's database. */
@@ -42,6 +45,49 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 2,
+    description: 'log-wide chain (events.link), per-rollout heads, chain key and verification checkpoints',
+    sql: `
+      ALTER TABLE events ADD COLUMN link TEXT;
+      CREATE TABLE chain_heads (
+        rollout_id TEXT    PRIMARY KEY,
+        position   INTEGER NOT NULL,
+        hash       TEXT    NOT NULL,
+        seq        INTEGER NOT NULL,
+        link       TEXT    NOT NULL,
+        seal       TEXT
+      ) STRICT;
+      CREATE TRIGGER chain_heads_refuse_delete BEFORE DELETE ON chain_heads
+      BEGIN
+        SELECT RAISE(ABORT, 'sluice: chain heads only move forward; DELETE is refused');
+      END;
+      CREATE TRIGGER chain_heads_only_forward BEFORE UPDATE ON chain_heads
+      WHEN NEW.seq <= OLD.seq OR NEW.position <= OLD.position OR NEW.rollout_id IS NOT OLD.rollout_id
+      BEGIN
+        SELECT RAISE(ABORT, 'sluice: chain heads only move forward; moving one back is refused');
+      END;
+      CREATE TABLE chain_meta (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE chain_checkpoints (
+        seq  INTEGER PRIMARY KEY,
+        link TEXT    NOT NULL,
+        at   INTEGER NOT NULL,
+        seal TEXT
+      ) STRICT;
+      CREATE TRIGGER chain_checkpoints_refuse_update BEFORE UPDATE ON chain_checkpoints
+      BEGIN
+        SELECT RAISE(ABORT, 'sluice: checkpoints are append-only; UPDATE is refused');
+      END;
+      CREATE TRIGGER chain_checkpoints_refuse_delete BEFORE DELETE ON chain_checkpoints
+      BEGIN
+        SELECT RAISE(ABORT, 'sluice: checkpoints are append-only; DELETE is refused');
+      END;
+    `,
+    run: linkExistingRows,
+  },
 ];
 
 /** The schema version this build writes and reads. */
@@ -55,22 +101,27 @@ export function migrate(db: Database, file: string): void {
     for (const migration of MIGRATIONS) {
       if (migration.version <= current) continue;
       db.exec(migration.sql);
+      migration.run?.(db);
       db.pragma(`user_version = ${migration.version}`);
     }
     db.pragma(`application_id = ${SLUICE_APPLICATION_ID}`);
   }).immediate();
 }
 
-/** A read-only handle cannot migrate: the file must already be at SCHEMA_VERSION. */
-export function checkSchema(db: Database, file: string): void {
+/**
+ * A read-only handle cannot migrate: the file must be at least at `minimumVersion` (readers that know how to read an
+ * older schema, such as verify, pass a lower one) and at most at SCHEMA_VERSION. Returns the file's version.
+ */
+export function checkSchema(db: Database, file: string, minimumVersion = SCHEMA_VERSION): number {
   const current = checkOwnership(db, file);
   if (current > SCHEMA_VERSION) throw newerSchemaError(file, current);
-  if (current < SCHEMA_VERSION) {
+  if (current < minimumVersion || current === 0) {
     throw new SluiceError(
       'SLUICE_E_LOG_SCHEMA',
       `${file}: event log schema version ${current} is older than ${SCHEMA_VERSION}; open it once read-write to migrate it`,
     );
   }
+  return current;
 }
 
 /** Returns the file's schema version after checking it is a Sluice log (or an empty database that may become one). */
@@ -94,4 +145,37 @@ function newerSchemaError(file: string, version: number): SluiceError {
     'SLUICE_E_LOG_SCHEMA',
     `${file}: event log schema version ${version} was written by a newer Sluice (this one knows up to ${SCHEMA_VERSION}); upgrade Sluice`,
   );
+}
+
+/**
+ * Version 2 adds the log-wide chain. Rows written before it get their links now, in sequence order, and every rollout
+ * its head — so an old log is held to the same rules from here on. The migration vouches for the rows as they are:
+ * run `sluice verify` on an old log before upgrading if it may have been edited (its per-rollout chains still tell).
+ */
+function linkExistingRows(db: Database): void {
+  db.exec('DROP TRIGGER events_refuse_update');
+  const page = db.prepare<[number], { seq: number; rollout_id: string; position: number; hash: string }>(
+    'SELECT seq, rollout_id, position, hash FROM events WHERE seq > ? ORDER BY seq LIMIT 1000',
+  );
+  const setLink = db.prepare('UPDATE events SET link = ? WHERE seq = ?');
+  const heads = new Map<string, { position: number; hash: string; seq: number; link: string }>();
+  let link = GENESIS_LINK;
+  for (let after = 0; ; ) {
+    const rows = page.all(after);
+    for (const row of rows) {
+      link = chainLink(link, row.seq, row.hash, undefined);
+      setLink.run(link, row.seq);
+      heads.set(row.rollout_id, { position: row.position, hash: row.hash, seq: row.seq, link });
+    }
+    if (rows.length < 1000) break;
+    after = rows[rows.length - 1]!.seq;
+  }
+  const insertHead = db.prepare('INSERT INTO chain_heads (rollout_id, position, hash, seq, link, seal) VALUES (?, ?, ?, ?, ?, NULL)');
+  for (const [rolloutId, head] of heads) insertHead.run(rolloutId, head.position, head.hash, head.seq, head.link);
+  db.exec(`
+    CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+    BEGIN
+      SELECT RAISE(ABORT, 'sluice: the event log is append-only; UPDATE of events is refused');
+    END;
+  `);
 }

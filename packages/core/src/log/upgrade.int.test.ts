@@ -4,7 +4,7 @@ import { upgradeEventData, type EventUpgraders } from '../events/upgrade.js';
 import { canonicalJson } from './canonicalJson.js';
 import { eventHash, GENESIS_HASH } from './eventHash.js';
 import { EventLog } from './EventLog.js';
-import { temporaryDirectory } from './testing.js';
+import { createSchemaOneLog, temporaryDirectory } from './testing.js';
 import { verifyLog } from './verify.js';
 
 /**
@@ -18,7 +18,8 @@ const v0Upgraders: EventUpgraders = {
 let tmp: ReturnType<typeof temporaryDirectory>;
 beforeEach(() => {
   tmp = temporaryDirectory();
-  EventLog.open(tmp.file()).close();
+  // Old rows are written into a schema-1 log, as an older build did; the first writable open migrates them.
+  createSchemaOneLog(tmp.file());
 });
 afterEach(() => tmp.cleanup());
 

@@ -34,7 +34,7 @@ function verifyFile() {
 
 describe('verifyLog', () => {
   it('accepts an intact log and counts rollouts and events', () => {
-    expect(verifyFile()).toEqual({ ok: true, rollouts: 2, events: 6 });
+    expect(verifyFile()).toEqual({ ok: true, rollouts: 2, events: 6, head: { seq: 6, link: expect.stringMatching(/^[0-9a-f]{64}$/) } });
   });
 
   it('accepts an empty log', () => {
@@ -67,9 +67,13 @@ describe('verifyLog', () => {
     tamper(`DELETE FROM events WHERE rollout_id = 'beta' AND position = 1`);
     const result = verifyFile();
     expect(result.ok).toBe(false);
-    expect(result.broken).toMatchObject({ rolloutId: null, position: null, seq: 5 });
+    // The rollout's head names it: its last event was deleted.
+    expect(result.broken).toMatchObject({ rolloutId: 'beta', position: 0, reason: expect.stringMatching(/head is position 1 .* the last 1 event\(s\) were deleted/) });
     tamper(`DELETE FROM events WHERE rollout_id = 'alpha' AND position = 3`);
-    expect(verifyFile().broken).toMatchObject({ seq: 5, reason: expect.stringMatching(/sequences 5–6 are missing/) });
+    expect(verifyFile().broken).toMatchObject({ rolloutId: 'alpha', reason: expect.stringMatching(/head is position 3/) });
+    // With the heads gone too, the sequence still tells that rows are missing at the end.
+    tamper(`DROP TRIGGER chain_heads_refuse_delete; DELETE FROM chain_heads`);
+    expect(verifyFile().broken).toMatchObject({ rolloutId: 'alpha', reason: expect.stringMatching(/no stored head/) });
   });
 
   it('detects a deleted last row even when the deleter also rewinds sqlite_sequence', () => {

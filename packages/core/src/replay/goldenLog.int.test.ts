@@ -6,7 +6,7 @@ import { DECISION_TYPES, INPUT_TYPES, isDecisionType } from '../events/eventType
 import { canonicalJson } from '../log/canonicalJson.js';
 import { eventHash, GENESIS_HASH } from '../log/eventHash.js';
 import { EventLog } from '../log/EventLog.js';
-import { temporaryDirectory } from '../log/testing.js';
+import { createSchemaOneLog, temporaryDirectory } from '../log/testing.js';
 import { verifyLog } from '../log/verify.js';
 import { replay } from './replay.js';
 
@@ -44,7 +44,8 @@ let tmp: ReturnType<typeof temporaryDirectory>;
 let log: EventLog;
 beforeAll(() => {
   tmp = temporaryDirectory('sluice-golden-');
-  EventLog.open(tmp.file()).close();
+  // A log as the earlier build laid it out (schema 1); opening it for writing below migrates it as a user's log would be.
+  createSchemaOneLog(tmp.file());
   const raw = new Database(tmp.file());
   const insert = raw.prepare('INSERT INTO events (rollout_id, position, type, version, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const previous = new Map<string, string>();
@@ -58,6 +59,7 @@ beforeAll(() => {
     }
   })();
   raw.close();
+  EventLog.open(tmp.file()).close();
   log = EventLog.open(tmp.file(), { readonly: true });
 });
 afterAll(() => {
