@@ -8,6 +8,8 @@ import { parseAuditTime } from '../audit/parseAuditTime.js';
 import { renderList, renderMoment, renderTimeline } from '../audit/render.js';
 import { buildTimeline, type AuditOutcome, type AuditTimeline } from '../audit/timeline.js';
 import type { CliIo } from '../main.js';
+import { stageTableOf } from '../../report/recordedFold.js';
+import type { StageRow } from '../../report/reportTypes.js';
 
 /**
  * `sluice audit --db FILE [ID] [--at TIME] [--json]`: answers "what happened, and why?" about past rollouts from the
@@ -58,7 +60,8 @@ export interface AuditListItem {
 export interface AuditRolloutJson {
   ok: true;
   file: string;
-  rollout?: AuditTimeline;
+  /** `stages`: per stage, requests, errors and latency quantiles of canary and baseline (the table of `sluice report`). */
+  rollout?: AuditTimeline & { stages: StageRow[] };
   moment?: AuditMoment;
 }
 
@@ -93,7 +96,9 @@ function auditAll(log: EventLog, options: AuditOptions): string {
 function auditOne(log: EventLog, id: string, options: AuditOptions): string {
   const summary = requireRollout(log, id);
   const timeline = buildTimeline(log.read(id));
-  if (options.at === undefined) return options.json ? json({ ok: true, file: options.db, rollout: timeline } satisfies AuditRolloutJson) : renderTimeline(timeline);
+  if (options.at === undefined) {
+    return options.json ? json({ ok: true, file: options.db, rollout: { ...timeline, stages: stageTableOf(log.read(id)) } } satisfies AuditRolloutJson) : renderTimeline(timeline);
+  }
   const at = parseAuditTime(options.at, summary);
   if (at < summary.firstAt) {
     throw new DaemonError(

@@ -120,4 +120,10 @@ export const commandEntries: readonly CommandEntry[] = [
     description: "Audit past rollouts offline from the log: list them, one rollout's timeline, or its state at a moment",
     load: async () => (await import('./audit.js')).registerAudit,
   },
+  {
+    name: 'report',
+    usage: '[options] <id>',
+    description: 'Write a self-contained HTML report of one rollout from the log: timeline, gates, stages, evidence',
+    load: async () => (await import('./report.js')).registerReport,
+  },
 ];
