@@ -32,7 +32,7 @@ export async function startDaemon(options: { dir: string; port: number; tickMs: 
   const url = `http://127.0.0.1:${options.port}`;
   const child: ChildProcess = spawn(
     join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    ['--conditions=sluice-source', join(here, 'sluiceCli.ts'), 'daemon', '--db', join(options.dir, 'sluice.db'), '--listen', `127.0.0.1:${options.port}`, '--token-file', tokenFile, '--tick-ms', String(options.tickMs), '--window-grace-ms', String(options.windowGraceMs), '--log-level', 'info'],
+    ['--conditions=sluice-source', join(here, 'sluiceCli.ts'), 'daemon', '--db', join(options.dir, 'sluice.db'), '--listen', `127.0.0.1:${options.port}`, '--token-file', tokenFile, '--tick-ms', String(options.tickMs), '--window-grace-ms', String(options.windowGraceMs), '--window-ms-min', '100', '--log-level', 'info'],
     // Its own process group: tsx runs the daemon in a child process, and stopping the group stops both.
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, SLUICE_READ_BACK_INTERVAL_MS: String(options.readBackIntervalMs ?? 1_000) } },
   );

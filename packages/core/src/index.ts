@@ -3,7 +3,12 @@ export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError
 export type { SluiceErrorCode, ValidationIssue } from './errors.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
 export { parseSpecText, validateSpec, gateNameOf } from './spec/parseSpec.js';
-export { formatPath, issuesFromZod, valueAtPath } from './spec/validationIssues.js';
+export type { SpecValidationOptions } from './spec/parseSpec.js';
+export { parseBoundedYaml, yamlBoundsProblem, jsonDepthProblem, expandedSizeProblem, SPEC_LIMITS, JSON_DEPTH_MAX } from './spec/boundedDocument.js';
+export type { DocumentLimits, DocumentBoundsProblem, BoundedYaml } from './spec/boundedDocument.js';
+export { WINDOW_MS_FLOOR, WINDOW_MS_MIN, WINDOW_MS_MAX, DURATION_MS_MAX } from './spec/durationSchema.js';
+export { UNPRINTABLE } from './spec/textSchema.js';
+export { formatPath, issuesFromZod, valueAtPath, shownValue, issueValue } from './spec/validationIssues.js';
 export { rolloutSpecSchema, ADAPTER_TYPES, NOTIFICATION_EVENTS } from './spec/specSchema.js';
 export { gateSchema, GATE_KINDS } from './spec/gateSchema.js';
 export { DEFAULT_STAGES } from './spec/defaultStages.js';

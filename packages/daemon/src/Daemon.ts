@@ -195,6 +195,7 @@ export class Daemon {
       pipeline: this.pipeline,
       log: this.log,
       now,
+      windowMsMin: config.windowMsMin,
     });
     this.#server = createApiServer({
       routes: apiRoutes({

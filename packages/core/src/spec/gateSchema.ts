@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { durationSchema } from './durationSchema.js';
+import { durationInRange } from './durationSchema.js';
+import { printableText } from './textSchema.js';
 
 /**
  * Gate configurations, one object per kind, discriminated by `kind`. The judge (src/judge) implements each kind
@@ -9,6 +10,9 @@ import { durationSchema } from './durationSchema.js';
 const gateName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
 const sustainWindows = z.int().min(1).max(1_000).default(1).describe('Consecutive failing windows before the gate fails');
 const samplesMin = z.int().min(0).max(1_000_000_000);
+/** A latency bound in ms: positive, and no more than the hour the latency histograms can hold. */
+const latencyMs = z.number().positive().max(3_600_000, 'at most 3600000 ms (1h), the longest latency recorded');
+const presetInterval = durationInRange(1_000, 3_600_000).prefault('60s').describe('Check interval (1s–1h)');
 const blockSamplesMin = 'Canary samples pooled into a block before it is judged; a smaller block fails early only when it already fails (see `confidence`)';
 const alpha = z.number().gt(0).lt(0.5).default(0.05).describe('False-rollback probability bound (type I error), valid under continuous monitoring');
 const tolerance = z.number().min(0).max(10).default(0.2).describe('Relative tolerance: 0.2 means the canary may be up to 20% worse than the baseline');
@@ -44,7 +48,7 @@ export const latencyGateSchema = z
     kind: z.literal('latency'),
     name: gateName.optional(),
     quantile: z.number().gt(0).lt(1).default(0.99).describe('Latency quantile, e.g. 0.99 for p99'),
-    maxMs: z.number().positive().describe('Bound on the canary latency quantile, ms: a block whose quantile is above it with `confidence` fails'),
+    maxMs: latencyMs.describe('Bound on the canary latency quantile, ms: a block whose quantile is above it with `confidence` fails'),
     sustainWindows,
     samplesMin: samplesMin.default(20).describe(blockSamplesMin),
     confidence: confidence('more than a share 1 − quantile of canary requests is slower than maxMs (the quantile is above maxMs)'),
@@ -56,7 +60,7 @@ export const metricGateSchema = z
   .object({
     kind: z.literal('metric'),
     name: gateName.optional(),
-    metric: z.string().min(1).max(128).describe('Name of the metric as reported in metric observations'),
+    metric: printableText(128).describe('Name of the metric as reported in metric observations'),
     variant: z.enum(['canary', 'baseline']).default('canary'),
     min: z.number().optional().describe('Values below this fail'),
     max: z.number().optional().describe('Values above this fail'),
@@ -83,7 +87,7 @@ export const compareLatencyGateSchema = z
     name: gateName.optional(),
     alpha,
     tolerance,
-    thresholdMs: z.number().positive().optional().describe('A request slower than this is slow; default: the baseline quantile below'),
+    thresholdMs: latencyMs.optional().describe('A request slower than this is slow; default: the baseline quantile below'),
     baselineQuantile: z.number().gt(0).lt(1).default(0.99).describe('When thresholdMs is absent, slow means slower than this quantile of the baseline'),
     samplesMin: samplesMin.default(100),
   })
@@ -112,10 +116,10 @@ export const flaggerGateSchema = z
   .object({
     kind: z.literal('flagger'),
     name: gateName.optional(),
-    interval: durationSchema.prefault('60s').describe('Check interval'),
-    threshold: z.int().min(1).default(5).describe('Failed checks before rollback'),
+    interval: presetInterval,
+    threshold: z.int().min(1).max(1_000).default(5).describe('Failed checks before rollback (1–1,000)'),
     successRatePercentMin: z.number().min(0).max(100).default(99),
-    latencyMsP99Max: z.number().positive().default(500),
+    latencyMsP99Max: latencyMs.default(500),
   })
   .strict()
   .describe("Flagger's documented analysis: thresholdRange per interval, rollback after `threshold` failed checks");
@@ -124,10 +128,10 @@ export const argoGateSchema = z
   .object({
     kind: z.literal('argo'),
     name: gateName.optional(),
-    interval: durationSchema.prefault('60s').describe('Check interval'),
-    failureLimit: z.int().min(0).default(3).describe('Failed measurements tolerated; one more fails the analysis'),
+    interval: presetInterval,
+    failureLimit: z.int().min(0).max(1_000).default(3).describe('Failed measurements tolerated; one more fails the analysis'),
     successRatePercentMin: z.number().min(0).max(100).default(99),
-    latencyMsP99Max: z.number().positive().default(500),
+    latencyMsP99Max: latencyMs.default(500),
   })
   .strict()
   .describe("Argo Rollouts' AnalysisTemplate: successCondition per interval, fail after more than failureLimit failures");

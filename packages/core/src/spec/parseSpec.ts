@@ -1,32 +1,45 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { SluiceError, SpecValidationError, type ValidationIssue } from '../errors.js';
+import { formatDurationMs, parseDurationMs } from '../duration.js';
 import { DEFAULT_STAGES } from './defaultStages.js';
-import { formatPath, valueAtPath } from './validationIssues.js';
+import { WINDOW_MS_FLOOR, WINDOW_MS_MIN } from './durationSchema.js';
+import { parseBoundedYaml, SPEC_LIMITS } from './boundedDocument.js';
+import { formatPath, issueValue, shownValue, valueAtPath } from './validationIssues.js';
 import { rolloutSpecSchema, stageSchema, type RolloutSpec, type StageSpec } from './specSchema.js';
 
-/** Parses a spec from YAML or JSON text (JSON is YAML) and validates it. `source` names the file in messages. */
-export function parseSpecText(text: string, source?: string): RolloutSpec {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => ({
-      path: '',
-      message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
-      line: lineCounter.linePos(e.pos[0]).line,
-    }));
-    throw new SpecValidationError(issues, source, 'SLUICE_E_SPEC_PARSE');
-  }
-  return validateSpec(doc.toJS(), source, (path) => lineOf(doc, lineCounter, path));
+/** What may vary between callers of the spec validation. */
+export interface SpecValidationOptions {
+  /**
+   * The shortest `window` accepted, ms (default WINDOW_MS_MIN, 1 s). The daemon's `windowMsMin` setting lowers it, to
+   * no less than WINDOW_MS_FLOOR, for tests and demos that need rollouts to move in seconds.
+   */
+  windowMsMin?: number;
+}
+
+/**
+ * Parses a spec from YAML or JSON text (JSON is YAML) and validates it. `source` names the file in messages. The
+ * text's size, depth and aliases are checked before it is composed (SPEC_LIMITS); a text over them is refused with
+ * SLUICE_E_SPEC_PARSE like a syntax error.
+ */
+export function parseSpecText(text: string, source?: string, options: SpecValidationOptions = {}): RolloutSpec {
+  const { value, doc, lineCounter } = parseBoundedYaml(text, SPEC_LIMITS, source, 'SLUICE_E_SPEC_PARSE');
+  return validateSpec(value, source, (path) => lineOf(doc, lineCounter, path), options);
 }
 
 /**
  * Validates a spec object, fills defaults (the default stage template when `stages` is absent), and checks the rules
  * a schema cannot express alone. Throws SpecValidationError listing every problem with its path.
  */
-export function validateSpec(input: unknown, source?: string, lineOfPath?: (path: PropertyKey[]) => number | undefined): RolloutSpec {
+export function validateSpec(
+  input: unknown,
+  source?: string,
+  lineOfPath?: (path: PropertyKey[]) => number | undefined,
+  options: SpecValidationOptions = {},
+): RolloutSpec {
   const parsed = rolloutSpecSchema.safeParse(input);
   const issues: ValidationIssue[] = [];
+  const windowIssue = windowMinIssue(input, options.windowMsMin ?? WINDOW_MS_MIN, lineOfPath);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       issues.push(toIssue(issue.path, describeIssue(issue, input), valueAtPath(input, issue.path), lineOfPath));
@@ -36,9 +49,11 @@ export function validateSpec(input: unknown, source?: string, lineOfPath?: (path
     const looseStages = Array.isArray(rawStages) ? rawStages.map((stage) => (isObject(stage) ? stage : {})) : [];
     const reported = new Set(issues.map((i) => i.path));
     for (const issue of crossFieldIssues(looseStages, valueAtPath(input, ['rollback']), lineOfPath)) if (!reported.has(issue.path)) issues.push(issue);
+    if (windowIssue && !reported.has('window')) issues.push(windowIssue);
     throw new SpecValidationError(issues, source);
   }
   const raw = parsed.data;
+  if (windowIssue) issues.push(windowIssue);
   const stages: StageSpec[] = (raw.stages ?? DEFAULT_STAGES.map((s) => stageSchema.parse(s))).map(withDurationMax);
   issues.push(...crossFieldIssues(stages, raw.rollback, lineOfPath));
   if (issues.length > 0) throw new SpecValidationError(issues, source);
@@ -94,6 +109,23 @@ function crossFieldIssues(stages: readonly LooseStage[], rollback: unknown, line
   return issues;
 }
 
+/**
+ * The window's lower bound depends on the caller (the daemon may lower it for tests), so it is checked here rather
+ * than in the schema, which holds only the absolute floor and the maximum.
+ */
+function windowMinIssue(input: unknown, windowMsMin: number, lineOfPath?: (path: PropertyKey[]) => number | undefined): ValidationIssue | undefined {
+  const raw = valueAtPath(input, ['window']);
+  if (raw === undefined) return undefined;
+  let windowMs: number;
+  try {
+    windowMs = typeof raw === 'number' || typeof raw === 'string' ? parseDurationMs(raw) : NaN;
+  } catch {
+    return undefined; // the schema reports a malformed duration
+  }
+  if (!(windowMs >= WINDOW_MS_FLOOR) || windowMs >= windowMsMin) return undefined;
+  return toIssue(['window'], `is ${formatDurationMs(windowMs)}; a window must be at least ${formatDurationMs(windowMsMin)} (each closed window is judged and logged, so short ones cost CPU and log space without adding evidence)`, raw, lineOfPath);
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -113,19 +145,19 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const last = issue.path.at(-1);
   if (issue.code === 'invalid_union' && (last === 'kind' || last === 'mode' || last === 'action')) {
     const what = last === 'kind' ? 'gate kind' : String(last);
-    return `unknown ${what} ${JSON.stringify(value)}; ${issue.message.replace('Invalid discriminator value. Expected', 'expected one of')}`;
+    return `unknown ${what} ${shownValue(value)}; ${issue.message.replace('Invalid discriminator value. Expected', 'expected one of')}`;
   }
   if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
     const key = (issue as { discriminator?: string }).discriminator ?? 'kind';
-    return `unknown ${key} ${JSON.stringify((value as Record<string, unknown> | undefined)?.[key])}: ${issue.message}`;
+    return `unknown ${key} ${shownValue((value as Record<string, unknown> | undefined)?.[key])}: ${issue.message}`;
   }
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them or check their spelling`;
-  const shown = value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => shownValue(k)).join(', ')}; remove them or check their spelling`;
+  const shown = value === undefined ? 'missing' : `got ${shownValue(value)}`;
   return `${issue.message} (${shown})`;
 }
 
 function toIssue(path: PropertyKey[], message: string, value: unknown, lineOfPath?: (path: PropertyKey[]) => number | undefined): ValidationIssue {
-  const issue: ValidationIssue = { path: formatPath(path), message, value };
+  const issue: ValidationIssue = { path: formatPath(path), message, value: issueValue(value) };
   const line = lineOfPath?.(path);
   if (line !== undefined) issue.line = line;
   return issue;

@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { durationSchema } from './durationSchema.js';
+import { DURATION_MS_MAX, durationInRange, WINDOW_MS_FLOOR, WINDOW_MS_MAX } from './durationSchema.js';
+import { httpUrl, printableText } from './textSchema.js';
 import { gateSchema } from './gateSchema.js';
 
 /**
  * The rollout spec. Input is YAML or JSON; parseSpec validates it with this schema, fills defaults, and reports every
  * problem at once. `docs/spec.md` is generated from this file (pnpm docs:spec) — a field's `.describe()` is its doc.
  */
+const DAY_MS = 86_400_000;
+
 const identifier = z
   .string()
   .min(1)
@@ -25,7 +28,7 @@ export const onMaxDurationSchema = z
     z
       .object({
         action: z.literal('extend'),
-        extendBy: durationSchema.describe('How long each extension adds'),
+        extendBy: durationInRange(1_000, 30 * DAY_MS).describe('How long each extension adds (1s–30d)'),
         extensionsMax: z.int().min(1).max(100).default(1).describe('Extensions allowed before rolling back'),
       })
       .strict(),
@@ -35,18 +38,18 @@ export const onMaxDurationSchema = z
 export const approvalSchema = z
   .object({
     manual: z.boolean().default(false).describe('Wait for an operator `promote` before leaving the stage'),
-    webhook: z.url().optional().describe("Wait for this URL to answer 2xx before leaving the stage (Flagger's confirm-promotion)"),
+    webhook: httpUrl().optional().describe("Wait for this http(s) URL to answer 2xx before leaving the stage (Flagger's confirm-promotion)"),
   })
   .strict()
   .describe('A stage that passed waits for this approval before the next stage');
 
 export const stageSchema = z
   .object({
-    name: z.string().min(1).max(64).describe('Stage name, shown in events and status'),
+    name: printableText(64).describe('Stage name, shown in events and status (no control characters)'),
     weightPercent: weightPercentSchema,
-    durationMin: durationSchema.prefault(0).describe('Minimum time in the stage before it can pass'),
-    durationMax: durationSchema.optional().describe('Maximum time in the stage while gates are inconclusive; default max(2 × durationMin, durationMin + 10m)'),
-    samplesMin: z.int().min(0).default(100).describe('Minimum canary samples in the stage before it can pass'),
+    durationMin: durationInRange(0, 30 * DAY_MS).prefault(0).describe('Minimum time in the stage before it can pass (0–30d)'),
+    durationMax: durationInRange(0, DURATION_MS_MAX).optional().describe('Maximum time in the stage while gates are inconclusive (0–60d); default max(2 × durationMin, durationMin + 10m)'),
+    samplesMin: z.int().min(0).max(1_000_000_000).default(100).describe('Minimum canary samples in the stage before it can pass (0–1,000,000,000)'),
     onMaxDuration: onMaxDurationSchema.default({ action: 'rollback' }),
     gates: z.array(gateSchema).max(32).default([]).describe('Gates judged in this stage'),
     onFail: z.enum(['rollback', 'hold']).default('rollback').describe('What a failed gate does: roll back, or alert and hold for an operator'),
@@ -61,7 +64,7 @@ export const rollbackSchema = z
       .object({
         mode: z.literal('gradual'),
         stepsPercent: z.array(weightPercentSchema).min(1).max(20).describe('Descending weights to pass through before 0'),
-        stepDuration: durationSchema.prefault('30s').describe('Time at each step'),
+        stepDuration: durationInRange(0, DAY_MS).prefault('30s').describe('Time at each step (0–1d)'),
       })
       .strict(),
   ])
@@ -91,9 +94,9 @@ export const NOTIFICATION_EVENTS = [
 
 export const webhookSchema = z
   .object({
-    url: z.url().describe('Receives a POST with a JSON body'),
-    events: z.array(z.enum(NOTIFICATION_EVENTS)).optional().describe('Events to send; default all'),
-    secretEnv: z.string().optional().describe('Environment variable holding the HMAC-SHA256 signing secret'),
+    url: httpUrl().describe('Receives a POST with a JSON body (http or https)'),
+    events: z.array(z.enum(NOTIFICATION_EVENTS)).max(32).optional().describe('Events to send; default all'),
+    secretEnv: z.string().max(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and "_", not starting with a digit').optional().describe('Environment variable holding the HMAC-SHA256 signing secret'),
   })
   .strict();
 
@@ -104,9 +107,9 @@ export const notificationsSchema = z
 
 export const healthProbeSchema = z
   .object({
-    url: z.url().describe('Probed with GET; 2xx is healthy'),
-    interval: durationSchema.prefault('5s'),
-    timeout: durationSchema.prefault('2s'),
+    url: httpUrl().describe('Probed with GET; 2xx is healthy (http or https)'),
+    interval: durationInRange(1_000, 3_600_000).prefault('5s').describe('Time between probes (1s–1h)'),
+    timeout: durationInRange(100, 60_000).prefault('2s').describe('Time a probe may take (100ms–1m)'),
   })
   .strict();
 
@@ -123,10 +126,12 @@ export const rolloutSpecSchema = z
   .object({
     apiVersion: z.literal('sluice/v1').default('sluice/v1'),
     id: identifier.describe('Rollout id, unique in the log'),
-    service: z.string().min(1).max(128).describe('Service being rolled out'),
-    baseline: z.string().min(1).max(128).describe('Version label of the stable version'),
-    candidate: z.string().min(1).max(128).describe('Version label of the new version'),
-    window: durationSchema.prefault('5s').describe('Sample window length; each closed window is judged'),
+    service: printableText(128).describe('Service being rolled out (no control characters)'),
+    baseline: printableText(128).describe('Version label of the stable version (no control characters)'),
+    candidate: printableText(128).describe('Version label of the new version (no control characters)'),
+    window: durationInRange(WINDOW_MS_FLOOR, WINDOW_MS_MAX)
+      .prefault('5s')
+      .describe('Sample window length (1s–1h; the daemon setting `windowMsMin` may lower the floor to 100ms for tests); each closed window is judged'),
     stages: z.array(stageSchema).min(1).max(50).optional().describe('Stages in order; default: canary 1% → ramp 10% → rollout 100%'),
     rollback: rollbackSchema,
     adapter: adapterRefSchema,

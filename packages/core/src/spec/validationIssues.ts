@@ -22,6 +22,57 @@ export function valueAtPath(input: unknown, path: readonly PropertyKey[]): unkno
 }
 
 /**
+ * A value as a message shows it: JSON-like, but `Infinity`, `-Infinity` and `NaN` as themselves (JSON.stringify would
+ * print `null`, which reads as "missing"), control characters escaped, and at most `charsMax` characters with `...`
+ * after a cut. It never recurses more than a few levels or walks more than it prints, so any value is safe to show.
+ */
+export function shownValue(value: unknown, charsMax = 80): string {
+  let out = '';
+  const write = (node: unknown, depth: number): void => {
+    if (out.length > charsMax) return;
+    if (typeof node === 'number') out += Number.isFinite(node) ? JSON.stringify(node) : String(node);
+    else if (typeof node === 'string') out += JSON.stringify(node.length > charsMax ? node.slice(0, charsMax + 1) : node).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    else if (node === undefined) out += 'undefined';
+    else if (typeof node === 'bigint') out += `${node}n`;
+    else if (node === null || typeof node !== 'object') out += String(node);
+    else if (depth >= 4) out += Array.isArray(node) ? '[...]' : '{...}';
+    else if (Array.isArray(node)) {
+      out += '[';
+      for (let i = 0; i < node.length && out.length <= charsMax; i++) {
+        if (i > 0) out += ',';
+        write(node[i], depth + 1);
+      }
+      out += ']';
+    } else {
+      out += '{';
+      let first = true;
+      for (const key in node) {
+        if (out.length > charsMax) break;
+        if (!first) out += ',';
+        first = false;
+        write(key, depth + 1);
+        out += ':';
+        write((node as Record<string, unknown>)[key], depth + 1);
+      }
+      out += '}';
+    }
+  };
+  write(value, 0);
+  return out.length > charsMax ? `${out.slice(0, charsMax - 3)}...` : out;
+}
+
+/**
+ * The value kept in a ValidationIssue (and so in an HTTP answer): the value itself when it is a short string, a
+ * finite number, a boolean or null; otherwise how a message shows it, so an answer never echoes a megabyte back and
+ * never turns Infinity into null.
+ */
+export function issueValue(value: unknown): unknown {
+  if (value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  if (typeof value === 'string' && value.length <= 200) return value;
+  return shownValue(value, 200);
+}
+
+/**
  * Turns zod's issues for `input` into ValidationIssues that name the path (prefixed with `pathPrefix` when the object
  * sits inside a larger document, e.g. `sources.prometheus`), say what was wrong and show what was given. The spec, the
  * traffic model and the Prometheus source config all report this way.
@@ -29,7 +80,7 @@ export function valueAtPath(input: unknown, path: readonly PropertyKey[]): unkno
 export function issuesFromZod(issues: readonly z.core.$ZodIssue[], input: unknown, pathPrefix: readonly PropertyKey[] = []): ValidationIssue[] {
   return issues.map((issue) => {
     const value = valueAtPath(input, issue.path);
-    const shown = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;
-    return { path: formatPath([...pathPrefix, ...issue.path]), message: `${issue.message} (${shown})`, value };
+    const shown = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => shownValue(k)).join(', ')}` : value === undefined ? 'missing' : `got ${shownValue(value)}`;
+    return { path: formatPath([...pathPrefix, ...issue.path]), message: `${issue.message} (${shown})`, value: issueValue(value) };
   });
 }

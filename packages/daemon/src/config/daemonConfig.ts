@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseBoundedYaml, SPEC_LIMITS, SpecValidationError } from '@sluice/core';
 import { z } from 'zod';
+import { readBoundedFile, unreadableReason } from '../cli/specFile.js';
 import { DaemonError } from '../errors.js';
 import { isListenAddress } from './listenAddress.js';
 
@@ -29,6 +29,8 @@ export const daemonConfigSchema = z
     applyTimeoutMs: z.int().min(100).max(600_000).default(15_000),
     applyAttemptsMax: z.int().min(1).max(1_000).default(6),
     readBackIntervalMs: z.int().min(100).max(3_600_000).default(5_000),
+    // The shortest rollout `window` accepted (docs/spec.md). Only tests and demos lower it; never below 100 ms.
+    windowMsMin: z.int().min(100).max(1_000).default(1_000),
   })
   .strict();
 
@@ -51,10 +53,11 @@ export const CONFIG_ENV: Record<Key, string> = {
   applyTimeoutMs: 'SLUICE_APPLY_TIMEOUT_MS',
   applyAttemptsMax: 'SLUICE_APPLY_ATTEMPTS_MAX',
   readBackIntervalMs: 'SLUICE_READ_BACK_INTERVAL_MS',
+  windowMsMin: 'SLUICE_WINDOW_MS_MIN',
 };
 
 const BOOLEAN_KEYS = new Set<Key>(['openReads', 'allowNonLoopback']);
-const INTEGER_KEYS = new Set<Key>(['tickMs', 'windowGraceMs', 'sampleBodyBytesMax', 'jsonBodyBytesMax', 'applyTimeoutMs', 'applyAttemptsMax', 'readBackIntervalMs']);
+const INTEGER_KEYS = new Set<Key>(['tickMs', 'windowGraceMs', 'sampleBodyBytesMax', 'jsonBodyBytesMax', 'applyTimeoutMs', 'applyAttemptsMax', 'readBackIntervalMs', 'windowMsMin']);
 
 export interface ConfigSources {
   /** Values given as flags (undefined = not given). */
@@ -101,15 +104,17 @@ export function resolveDaemonConfig({ flags, env, configFile }: ConfigSources): 
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedFile(file, SPEC_LIMITS.bytesMax);
   } catch (error) {
-    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `cannot read config file ${file}: ${(error as Error).message}`, { cause: error });
+    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `cannot read config file ${file}: ${unreadableReason(error)}`, { cause: error });
   }
   let value: unknown;
   try {
-    value = parseYaml(text);
+    // The same bounded reader as specs: size, depth and aliases are checked before the YAML is composed.
+    value = parseBoundedYaml(text, SPEC_LIMITS, file, 'SLUICE_E_SPEC_PARSE').value;
   } catch (error) {
-    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `config file ${file} is not valid YAML or JSON: ${(error as Error).message}`, { cause: error });
+    const detail = error instanceof SpecValidationError ? error.issues.map((i) => `${i.line ? `line ${i.line}: ` : ''}${i.message}`).join('; ') : (error as Error).message;
+    throw new DaemonError('SLUICE_E_CONFIG_INVALID', `config file ${file} is not valid YAML or JSON: ${detail}`, { cause: error });
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {

@@ -56,7 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   mkdirSync(options.dir, { recursive: true });
   const db = join(options.dir, 'demo.db');
   const daemonLog = join(options.dir, 'demo-daemon.log');
-  const config = resolveDaemonConfig({ flags: { db, listen: '127.0.0.1:0', tickMs: 100, windowGraceMs: 200, logLevel: 'info' }, env: {} });
+  const config = resolveDaemonConfig({ flags: { db, listen: '127.0.0.1:0', tickMs: 100, windowGraceMs: 200, logLevel: 'info', windowMsMin: Math.max(100, Math.min(1_000, options.windowMs)) }, env: {} });
   const { token } = ensureTokenFile(join(options.dir, 'demo-token'));
   const daemon = await Daemon.start({ config, token, logger: createLogger('info', resolve(daemonLog)), processMetrics: false });
   const client = new DaemonClient({ url: daemon.url, token });

@@ -31,16 +31,18 @@ export class RolloutService {
   readonly #pipeline: IngestPipeline;
   readonly #log: EventLog;
   readonly #now: () => number;
+  readonly #windowMsMin: number | undefined;
 
-  constructor(parts: { runtime: RolloutRuntime; pipeline: IngestPipeline; log: EventLog; now: () => number }) {
+  constructor(parts: { runtime: RolloutRuntime; pipeline: IngestPipeline; log: EventLog; now: () => number; windowMsMin?: number }) {
     this.#runtime = parts.runtime;
     this.#pipeline = parts.pipeline;
     this.#log = parts.log;
     this.#now = parts.now;
+    this.#windowMsMin = parts.windowMsMin;
   }
 
   create(specText: string): { created: boolean; rollout: Record<string, unknown> } {
-    const spec = parseSpecText(specText, 'request body');
+    const spec = parseSpecText(specText, 'request body', this.#windowMsMin === undefined ? {} : { windowMsMin: this.#windowMsMin });
     // What core only carries through — the Prometheus source, the adapter's and the access log's options — is checked
     // now (422), not at the first apply or poll, and all at once: every problem in one answer, not one per attempt.
     checkAll([() => prometheusSourceOf(spec), () => validateAdapterOptions(spec.adapter, spec.id), () => validateAccessLogSource(spec.sources.accessLog)]);

@@ -17,7 +17,8 @@ export async function startTestDaemon(
   daemonOptions: Pick<DaemonOptions, 'endedSeriesRetentionMs'> = {},
 ): Promise<{ daemon: Daemon; dir: string; headers: Record<string, string>; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-daemon-'));
-  const config = resolveDaemonConfig({ flags: { db: join(dir, 'sluice.db'), listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 50, ...overrides }, env: {} });
+  // Tests move rollouts along on windows of 100–500 ms, below the 1 s users get by default.
+  const config = resolveDaemonConfig({ flags: { db: join(dir, 'sluice.db'), listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 50, windowMsMin: 100, ...overrides }, env: {} });
   const daemon = await Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false, ...daemonOptions, ...(createAdapter ? { createAdapter } : {}) });
   return {
     daemon,

@@ -19,6 +19,7 @@ export function registerDaemon(program: Command, io: CliIo): void {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env SLUICE_LOG_LEVEL; default info)')
     .option('--tick-ms <ms>', 'scheduler tick (env SLUICE_TICK_MS; default 250)')
     .option('--window-grace-ms <ms>', 'how long after its end a window still takes samples (env SLUICE_WINDOW_GRACE_MS; default 500)')
+    .option('--window-ms-min <ms>', 'shortest rollout window accepted, 100–1000, for tests and demos (env SLUICE_WINDOW_MS_MIN; default 1000)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       const config = resolveDaemonConfig({
         flags: {
@@ -30,6 +31,7 @@ export function registerDaemon(program: Command, io: CliIo): void {
           logLevel: flags.logLevel,
           tickMs: flags.tickMs,
           windowGraceMs: flags.windowGraceMs,
+          windowMsMin: flags.windowMsMin,
         },
         env: process.env,
         configFile: flags.config as string | undefined,

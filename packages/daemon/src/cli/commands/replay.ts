@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { EventLog, isSluiceError, parseSpecText, replay, type Divergence, type OutcomeComparison, type ReplayResult, type RolloutSpec } from '@sluice/core';
-import { existsSync, readFileSync } from 'node:fs';
+import { EventLog, isSluiceError, parseSpecText, replay, SPEC_LIMITS, type Divergence, type OutcomeComparison, type ReplayResult, type RolloutSpec } from '@sluice/core';
+import { existsSync } from 'node:fs';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
+import { readBoundedFile, unreadableReason } from '../specFile.js';
 
 /**
  * `sluice replay --db FILE [--rollout ID] [--spec OTHER] [--json]`: feeds the recorded inputs to the machine again,
@@ -85,9 +86,9 @@ function runReplay(options: ReplayOptions, io: CliIo): void {
 function readSpec(file: string): RolloutSpec {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedFile(file, SPEC_LIMITS.bytesMax);
   } catch (error) {
-    throw new Error(`cannot read spec file ${file}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot read spec file ${file}: ${unreadableReason(error)}`, { cause: error });
   }
   return parseSpecText(text, file);
 }

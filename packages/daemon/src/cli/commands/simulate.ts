@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { EventLog, isSluiceError, parseTrafficModel, runSimulation, sessionDriver, SpecValidationError, type SimulationResult, type TrafficModel } from '@sluice/core';
-import { existsSync, readFileSync } from 'node:fs';
+import { EventLog, isSluiceError, JSON_DEPTH_MAX, jsonDepthProblem, parseTrafficModel, runSimulation, sessionDriver, SpecValidationError, type SimulationResult, type TrafficModel } from '@sluice/core';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
-import { readSpecFile } from '../specFile.js';
+import { DOCUMENT_FILE_BYTES_MAX, readBoundedFile, readSpecFile, unreadableReason } from '../specFile.js';
 
 /**
  * `sluice simulate --spec SPEC --traffic MODEL.json [--db FILE] [--apply-delay-ms MS] [--json]`: runs a whole rollout
@@ -32,7 +31,11 @@ function runSimulate(flags: { spec: string; traffic: string; db?: string; applyD
   const { spec } = readSpecFile(flags.spec, 'simulate', io);
   let modelJson: unknown;
   try {
-    modelJson = JSON.parse(readText(flags.traffic, 'traffic model', io));
+    const text = readText(flags.traffic, 'traffic model', io);
+    // JSON.parse is iterative, but what reads the model after it recurses: bound the depth first.
+    const tooDeep = jsonDepthProblem(text, JSON_DEPTH_MAX);
+    if (tooDeep) throw new Error(`${tooDeep}; a traffic model needs no more than 3`);
+    modelJson = JSON.parse(text);
   } catch (error) {
     if (error instanceof CliExit) throw error;
     io.err(`sluice simulate: ${flags.traffic}: not valid JSON (${(error as Error).message}); the traffic model is a JSON object (docs/simulate.md)\n`);
@@ -82,11 +85,12 @@ function parseModel(json: unknown, file: string, io: CliIo): TrafficModel {
 }
 
 function readText(file: string, what: string, io: CliIo): string {
-  if (!existsSync(file)) {
-    io.err(`sluice simulate: no ${what} at ${file}: the file does not exist\n`);
+  try {
+    return readBoundedFile(file, DOCUMENT_FILE_BYTES_MAX);
+  } catch (error) {
+    io.err(`sluice simulate: cannot read the ${what} ${file}: ${unreadableReason(error)}\n`);
     throw new CliExit(EXIT.usage);
   }
-  return readFileSync(file, 'utf8');
 }
 
 function formatResult(result: SimulationResult, db: string | undefined): string {

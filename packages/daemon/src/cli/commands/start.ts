@@ -3,14 +3,14 @@ import { isDaemonError } from '../../errors.js';
 import { clientFrom, withClientOptions, type ClientFlags } from '../clientOptions.js';
 import type { CliIo } from '../main.js';
 import { rolloutBlock } from '../renderRollout.js';
-import { readSpecFile } from '../specFile.js';
+import { readSpecFile, START_WINDOW_MS_MIN } from '../specFile.js';
 
 /** `sluice start SPEC`: creates a rollout from a spec file (idempotent by id). */
 export function registerStart(program: Command, io: CliIo): void {
   withClientOptions(program.command('start').argument('<spec>', 'rollout spec file, YAML or JSON (- for stdin)').description('Create a rollout from a spec file'))
     .action(async (specFile: string, flags: ClientFlags) => {
       // Checked here first, so problems name the file and its lines (the daemon only sees a request body).
-      const { text } = readSpecFile(specFile, 'start', io);
+      const { text } = readSpecFile(specFile, 'start', io, { windowMsMin: START_WINDOW_MS_MIN });
       const answer = await clientFrom(flags)
         .createRollout(text)
         .catch((error: unknown) => {
