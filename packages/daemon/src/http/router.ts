@@ -20,6 +20,8 @@ export interface Route {
   pattern: string;
   /** Whether the route changes state (needs the bearer token). */
   mutating: boolean;
+  /** Served without the token even when reads need it: only for content that holds no data (the dashboard's page and assets). */
+  open?: boolean;
   handler: Handler;
 }
 
