@@ -1,0 +1,74 @@
+import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import type protobuf from 'protobufjs';
+import { envoyProtoRoot, messageType } from './protoRoot.js';
+
+/**
+ * gRPC service definitions built from the Envoy protos with protobufjs directly (no generated code): the aggregated
+ * discovery service this server implements, the access-log service the Envoy sample source implements, and the
+ * client status discovery service tests read a gRPC client's state with. Messages are plain objects with snake_case
+ * fields; 64-bit integers and enums decode as strings, `Any` values stay `{ type_url, value }`.
+ */
+const DECODE_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, bytes: Buffer, defaults: true, oneofs: true };
+
+function method<Request, Response>(path: string, requestType: string, responseType: string, requestStream: boolean, responseStream: boolean): MethodDefinition<Request, Response> {
+  const request = messageType(requestType);
+  const response = messageType(responseType);
+  return {
+    path,
+    requestStream,
+    responseStream,
+    requestSerialize: (value: Request) => Buffer.from(request.encode(request.fromObject(value as Record<string, unknown>)).finish()),
+    requestDeserialize: (bytes: Buffer) => request.toObject(request.decode(bytes), DECODE_OPTIONS) as Request,
+    responseSerialize: (value: Response) => Buffer.from(response.encode(response.fromObject(value as Record<string, unknown>)).finish()),
+    responseDeserialize: (bytes: Buffer) => response.toObject(response.decode(bytes), DECODE_OPTIONS) as Response,
+  };
+}
+
+let ads: ServiceDefinition | undefined;
+let als: ServiceDefinition | undefined;
+let csds: ServiceDefinition | undefined;
+
+/** envoy.service.discovery.v3.AggregatedDiscoveryService, state of the world only (delta answers UNIMPLEMENTED). */
+export function adsServiceDefinition(): ServiceDefinition {
+  envoyProtoRoot();
+  ads ??= {
+    StreamAggregatedResources: method(
+      '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
+      'envoy.service.discovery.v3.DiscoveryRequest',
+      'envoy.service.discovery.v3.DiscoveryResponse',
+      true,
+      true,
+    ),
+  };
+  return ads;
+}
+
+/** envoy.service.accesslog.v3.AccessLogService (Envoy's gRPC access-log sink). */
+export function accessLogServiceDefinition(): ServiceDefinition {
+  envoyProtoRoot();
+  als ??= {
+    StreamAccessLogs: method(
+      '/envoy.service.accesslog.v3.AccessLogService/StreamAccessLogs',
+      'envoy.service.accesslog.v3.StreamAccessLogsMessage',
+      'envoy.service.accesslog.v3.StreamAccessLogsResponse',
+      true,
+      false,
+    ),
+  };
+  return als;
+}
+
+/** envoy.service.status.v3.ClientStatusDiscoveryService (what a gRPC client holds; used by tests and benchmarks). */
+export function csdsServiceDefinition(): ServiceDefinition {
+  envoyProtoRoot();
+  csds ??= {
+    FetchClientStatus: method(
+      '/envoy.service.status.v3.ClientStatusDiscoveryService/FetchClientStatus',
+      'envoy.service.status.v3.ClientStatusRequest',
+      'envoy.service.status.v3.ClientStatusResponse',
+      false,
+      false,
+    ),
+  };
+  return csds;
+}
