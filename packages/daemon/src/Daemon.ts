@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { EventLog, isSluiceError, SampleRecorder, type TrafficAdapter } from '@sluice/core';
+import { EventLog, isSluiceError, readChainKeyFile, SampleRecorder, SluiceError, type TrafficAdapter } from '@sluice/core';
 import { createAdapter } from '@sluice/adapters';
 import type { Logger } from 'pino';
 import { assertListenAllowed, formatListenAddress, parseListenAddress } from './config/listenAddress.js';
@@ -25,6 +25,7 @@ import { logDecisions } from './runtime/decisionLog.js';
 import { EventBus } from './runtime/EventBus.js';
 import { Reconciler } from './runtime/Reconciler.js';
 import { recover, type RecoveryReport } from './runtime/recovery.js';
+import { checkAtStart, describeBroken, verifyInBackground, type IntegrityReport } from './runtime/logIntegrity.js';
 import { RolloutRuntime, type AdapterFactory, type RolloutEntry } from './runtime/RolloutRuntime.js';
 import { RolloutService } from './runtime/RolloutService.js';
 import { Scheduler } from './runtime/Scheduler.js';
@@ -54,6 +55,22 @@ export const ENDED_SERIES_RETENTION_MS = 10 * 60_000;
 
 /** How long `stop` waits for requests in flight before closing their connections, ms. */
 export const STOP_DRAIN_MS_MAX = 2_000;
+
+/**
+ * A --db the daemon cannot use — not a Sluice log, damaged, held by another writer, keyed with another key — is a
+ * configuration error (exit 2) carrying the log's own message (what and where), never a stack trace; the daemon never
+ * overwrites such a file.
+ */
+const REFUSED_LOG_CODES = new Set(['SLUICE_E_LOG_SCHEMA', 'SLUICE_E_LOG_CORRUPT', 'SLUICE_E_LOG_LOCKED', 'SLUICE_E_CHAIN_KEY']);
+
+function refuseLogAs<T>(open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    if (isSluiceError(error) && REFUSED_LOG_CODES.has(error.code)) throw new DaemonError('SLUICE_E_CONFIG_INVALID', error.message, { cause: error });
+    throw error;
+  }
+}
 
 function defaultOnFatal(): void {
   process.exit(70);
@@ -89,6 +106,12 @@ export class Daemon {
   readonly #endedSeriesRetentionMs: number;
   readonly #now: () => number;
   #recovery: RecoveryReport | undefined;
+  /** Why writes are refused: the daemon runs --read-only, or its log failed verification. Undefined while writable. */
+  #readOnlyReason: string | undefined;
+  /** What the start-up and background verifications found (logIntegrity.ts). */
+  #integrity: IntegrityReport | undefined;
+  #backgroundVerify: { cancel(): void } | undefined;
+  readonly #config: DaemonConfig;
 
   private constructor(options: DaemonOptions) {
     const { config, logger } = options;
@@ -101,17 +124,18 @@ export class Daemon {
     } catch (error) {
       throw new DaemonError('SLUICE_E_CONFIG_INVALID', `cannot create the directory of --db ${config.db}: ${(error as Error).message} — pass a --db path in a directory the daemon can write`, { cause: error });
     }
-    // The log first: it migrates the file and marks it as a Sluice log before the journal adds its table.
+    this.#config = config;
+    this.#readOnlyReason = config.readOnly ? 'the daemon runs --read-only for inspection: writes are refused; restart it without --read-only to write' : undefined;
+    const chainKey = config.chainKeyFile === undefined ? undefined : refuseLogAs(() => readChainKeyFile(config.chainKeyFile!));
+    // The log first: it takes the writer lock (one writer per log), migrates the file and marks it as a Sluice log
+    // before the journal adds its table. --read-only takes no lock: it writes nothing, beside a running daemon too.
+    this.log = refuseLogAs(() => EventLog.open(config.db, { readonly: config.readOnly, writer: 'sluice daemon', ...(chainKey ? { chainKey } : {}) }));
     try {
-      this.log = EventLog.open(config.db);
+      this.#journal = IngestJournal.open(config.db, { readOnly: config.readOnly, ...(chainKey ? { chainKey } : {}) });
     } catch (error) {
-      // A file that is not a Sluice log is a bad --db (exit 2), not a bug; the daemon never overwrites it.
-      if (isSluiceError(error) && error.code === 'SLUICE_E_LOG_SCHEMA') {
-        throw new DaemonError('SLUICE_E_CONFIG_INVALID', `${error.message} — --db must be a Sluice event log or a path where a new one can be created`, { cause: error });
-      }
+      this.log.close();
       throw error;
     }
-    this.#journal = IngestJournal.open(config.db);
     this.recorder = new SampleRecorder();
     this.metrics = createDaemonMetrics({ processMetrics: options.processMetrics ?? true });
     const metrics = this.metrics;
@@ -197,6 +221,7 @@ export class Daemon {
       now,
       windowMsMin: config.windowMsMin,
     });
+    service.refuseWritesWhen(() => (this.#readOnlyReason === undefined ? undefined : new SluiceError('SLUICE_E_LOG_READ_ONLY', this.#readOnlyReason)));
     this.#server = createApiServer({
       routes: apiRoutes({
         service,
@@ -205,7 +230,9 @@ export class Daemon {
         limits: { jsonBodyBytesMax: config.jsonBodyBytesMax, sampleBodyBytesMax: config.sampleBodyBytesMax },
         renderMetrics: () => metrics.render(),
         isReady: () => this.#ready,
-        recovery: () => this.#recovery,
+        recovery: () => (this.#recovery === undefined ? undefined : { ...this.#recovery, readOnly: this.#readOnlyReason !== undefined, integrity: this.#integrity }),
+        readOnlyReason: () => this.#readOnlyReason,
+        logHead: () => this.logHead(),
       }),
       auth: new BearerAuth(options.token),
       openReads: config.openReads,
@@ -233,14 +260,18 @@ export class Daemon {
         );
         daemon.#server.listen(address.port, address.host, () => resolve());
       });
+      daemon.log.writerLock?.setAddress(daemon.address);
+      daemon.#checkIntegrity(options.logger);
       daemon.#recovery = recover(
         {
           log: daemon.log,
           runtime: daemon.runtime,
           journal: daemon.#journal,
           sink: daemon.recorder,
-          activate: (entry) => daemon.#activate(entry),
+          // Read-only: rollouts are rebuilt to be read, but nothing is started that would append or drive an adapter.
+          activate: (entry) => (options.config.readOnly ? undefined : daemon.#activate(entry)),
           closeWindowsThrough: (at) => daemon.scheduler.closeWindows(at, (options.now ?? Date.now)()),
+          readOnly: options.config.readOnly,
         },
         options.logger,
       );
@@ -248,10 +279,14 @@ export class Daemon {
       // scheduler's watermark (windows replayed from the journal that are due are appended now, as the first round
       // would): otherwise a late sample for a window the log already holds is accepted and judged a second time, and
       // recovery after another crash would discard its journal row as "already logged" — an acknowledged sample lost.
-      daemon.scheduler.closeWindows(daemon.scheduler.closedBeforeAt, (options.now ?? Date.now)());
-      daemon.scheduler.start();
-      daemon.#reconciler.tick();
+      if (!options.config.readOnly) {
+        daemon.scheduler.closeWindows(daemon.scheduler.closedBeforeAt, (options.now ?? Date.now)());
+        daemon.scheduler.start();
+        daemon.#reconciler.tick();
+      }
+      daemon.metrics.setLogChain({ headSeq: daemon.log.logHead()?.seq ?? 0, quarantined: daemon.#recovery.quarantined.length, readOnly: daemon.#readOnlyReason !== undefined });
       daemon.#ready = true;
+      daemon.#startBackgroundVerify(options.logger);
       options.logger.info({ listen: daemon.address, db: options.config.db, rollouts: daemon.#recovery.rollouts }, 'sluice daemon ready');
       return daemon;
     } catch (error) {
@@ -276,6 +311,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.#ready = false;
+    this.#backgroundVerify?.cancel();
     this.scheduler.stop();
     for (const entry of this.runtime.entries()) this.#prober.stop(entry.id);
     await this.#poller.close();
@@ -299,6 +335,75 @@ export class Daemon {
     await this.#reconciler.close();
     this.#journal.close();
     this.log.close();
+  }
+
+  /** The log's head and how far it is verified: GET /v1/log/head, for an outside system to hold. */
+  logHead(): Record<string, unknown> {
+    const head = this.log.logHead();
+    const info = this.log.chainInfo();
+    return {
+      seq: head?.seq ?? 0,
+      link: head?.link ?? null,
+      keyed: info.keyId === undefined ? null : { keyId: info.keyId, keyedSinceSeq: info.keyedSinceSeq },
+      integrity: this.#integrity?.state ?? 'verifying',
+      verifiedThroughSeq: this.#integrity?.verifiedThroughSeq ?? 0,
+      readOnly: this.#readOnlyReason !== undefined,
+    };
+  }
+
+  /**
+   * Verifies, before serving, the log's tail since the last checkpoint and every ingest journal row (logIntegrity.ts).
+   * A log that does not verify is refused — exit 2, naming what and where — unless the daemon runs --read-only, which
+   * serves it for inspection. Nothing is appended to a broken log.
+   */
+  #checkIntegrity(logger: Logger): void {
+    const report = checkAtStart(this.log, this.#journal);
+    this.#integrity = report;
+    this.metrics.setLogChain({ verifiedThroughSeq: report.verifiedThroughSeq, broken: report.state === 'broken' });
+    if (report.state === 'broken') {
+      const what = describeBroken(report);
+      if (!this.#config.readOnly) {
+        throw new DaemonError(
+          'SLUICE_E_CONFIG_INVALID',
+          `${this.#config.db}: the event log does not verify — ${what}. The daemon does not serve or append to an edited log: ` +
+            `inspect it with \`sluice verify --db ${this.#config.db}\` or \`sluice daemon --read-only\`, or restore it from a backup`,
+          { cause: new SluiceError('SLUICE_E_LOG_TAMPERED', what) },
+        );
+      }
+      logger.error({ integrity: report }, `the event log does not verify (${what}); serving it read-only for inspection`);
+    } else if (report.state === 'verified' && !this.#config.readOnly && report.headAtStart?.link) {
+      // The whole log was verified before ready (no checkpoint yet): the next start verifies only what comes after.
+      this.log.writeCheckpoint(report.headAtStart.seq, report.headAtStart.link, this.#now());
+    }
+  }
+
+  /** The rows up to the head at start, verified again in slices while the daemon serves; a break stops every write. */
+  #startBackgroundVerify(logger: Logger): void {
+    if (!this.#integrity) return;
+    this.#backgroundVerify = verifyInBackground(this.log, this.#integrity, {
+      readOnly: this.#config.readOnly,
+      now: this.#now,
+      logger,
+      onVerified: (report) => this.metrics.setLogChain({ verifiedThroughSeq: report.verifiedThroughSeq }),
+      onBroken: (report) => {
+        const what = describeBroken(report);
+        logger.fatal({ integrity: report }, `the event log does not verify (${what}); the daemon stops writing and serves it read-only — restore the log and restart`);
+        this.metrics.setLogChain({ broken: true, readOnly: true });
+        this.#enterReadOnly(`the event log does not verify (${what}); writes are refused until the log is restored and the daemon restarted`);
+      },
+    });
+  }
+
+  /** Stops everything that appends (scheduler, sources, reconciler); reads are still served. */
+  #enterReadOnly(reason: string): void {
+    this.#readOnlyReason = reason;
+    this.scheduler.stop();
+    for (const entry of this.runtime.entries()) {
+      this.#prober.stop(entry.id);
+      this.#poller.stop(entry.id);
+      void this.#accessLogs.stop(entry.id);
+    }
+    void this.#reconciler.close();
   }
 
   #activate(entry: RolloutEntry): void {
@@ -342,6 +447,8 @@ export class Daemon {
 
   #onCommitted(entry: RolloutEntry, events: Parameters<Parameters<RolloutRuntime['onCommitted']>[0]>[1]): void {
     logDecisions(this.#logger, entry, events);
+    const last = events.at(-1);
+    if (last) this.metrics.setLogChain({ headSeq: last.seq });
     this.#reactions.onCommitted(entry, events);
     if (events.some((e) => e.type === 'rollout.created')) this.#activate(entry);
     if (events.some((e) => e.type === 'weight.desired')) this.#reconciler.step(entry);

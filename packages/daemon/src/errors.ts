@@ -15,6 +15,8 @@ export type DaemonErrorCode =
   | 'SLUICE_E_BODY_TOO_LARGE'
   | 'SLUICE_E_BODY_INVALID'
   | 'SLUICE_E_SPEC_CONFLICT'
+  // a rollout whose log could not be loaded at start, set aside so that the others run (RolloutRuntime.quarantine)
+  | 'SLUICE_E_ROLLOUT_QUARANTINED'
   | 'SLUICE_E_ROLLOUT_TERMINAL'
   | 'SLUICE_E_NOT_READY'
   | 'SLUICE_E_INGEST_OVERLOADED'
@@ -87,6 +89,7 @@ export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   SLUICE_E_BODY_TOO_LARGE: 413,
   SLUICE_E_BODY_INVALID: 400,
   SLUICE_E_SPEC_CONFLICT: 409,
+  SLUICE_E_ROLLOUT_QUARANTINED: 409,
   SLUICE_E_ROLLOUT_TERMINAL: 409,
   SLUICE_E_NOT_READY: 503,
   SLUICE_E_INGEST_OVERLOADED: 503,

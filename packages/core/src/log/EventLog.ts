@@ -304,6 +304,20 @@ export class EventLog {
     return this.db.prepare('SELECT * FROM events WHERE rollout_id = ? AND position = ?').get(rolloutId, position) as EventRow | undefined;
   }
 
+  /**
+   * SQLite's structural check of the whole file (`PRAGMA quick_check`): undefined when sound, else its first finding
+   * (the damaged page). O(file size); `sluice verify` runs it, the daemon's start does not.
+   */
+  quickCheck(): string | undefined {
+    try {
+      const rows = this.db.pragma('quick_check(5)') as { quick_check: string }[];
+      const findings = rows.map((row) => row.quick_check).filter((finding) => finding !== 'ok');
+      return findings.length === 0 ? undefined : findings.join('; ');
+    } catch (error) {
+      return `${(error as Error).message} (${(error as { code?: string }).code ?? 'error'})`;
+    }
+  }
+
   /** How the chain is keyed (empty for an unkeyed log). */
   chainInfo(): ChainInfo {
     return { ...this.chain };

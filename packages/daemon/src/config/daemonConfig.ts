@@ -29,6 +29,10 @@ export const daemonConfigSchema = z
     applyTimeoutMs: z.int().min(100).max(600_000).default(15_000),
     applyAttemptsMax: z.int().min(1).max(1_000).default(6),
     readBackIntervalMs: z.int().min(100).max(3_600_000).default(5_000),
+    // Inspection of a log the daemon would refuse (broken chain, forged journal rows): serve reads, refuse every write.
+    readOnly: z.boolean().default(false),
+    // HMAC key of the keyed chain (docs/reliability.md): rewriting the log then needs the key.
+    chainKeyFile: z.string().min(1).optional(),
     // The shortest rollout `window` accepted (docs/spec.md). Only tests and demos lower it; never below 100 ms.
     windowMsMin: z.int().min(100).max(1_000).default(1_000),
   })
@@ -53,10 +57,12 @@ export const CONFIG_ENV: Record<Key, string> = {
   applyTimeoutMs: 'SLUICE_APPLY_TIMEOUT_MS',
   applyAttemptsMax: 'SLUICE_APPLY_ATTEMPTS_MAX',
   readBackIntervalMs: 'SLUICE_READ_BACK_INTERVAL_MS',
+  readOnly: 'SLUICE_READ_ONLY',
+  chainKeyFile: 'SLUICE_CHAIN_KEY_FILE',
   windowMsMin: 'SLUICE_WINDOW_MS_MIN',
 };
 
-const BOOLEAN_KEYS = new Set<Key>(['openReads', 'allowNonLoopback']);
+const BOOLEAN_KEYS = new Set<Key>(['openReads', 'allowNonLoopback', 'readOnly']);
 const INTEGER_KEYS = new Set<Key>(['tickMs', 'windowGraceMs', 'sampleBodyBytesMax', 'jsonBodyBytesMax', 'applyTimeoutMs', 'applyAttemptsMax', 'readBackIntervalMs', 'windowMsMin']);
 
 export interface ConfigSources {

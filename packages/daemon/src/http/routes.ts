@@ -17,6 +17,10 @@ export interface RouteDependencies {
   isReady(): boolean;
   /** What start-up recovery found (rollouts rebuilt, journal rows replayed); undefined before it ran. */
   recovery(): unknown;
+  /** Why the daemon refuses writes (--read-only, or a log that does not verify); undefined while it takes them. */
+  readOnlyReason?(): string | undefined;
+  /** The log's head (sequence, link) and how far it is verified: for an outside system to hold. */
+  logHead?(): Record<string, unknown>;
 }
 
 /** Every endpoint of the API, in the order docs/api.md lists them. */
@@ -30,7 +34,11 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       pattern: '/readyz',
       mutating: false,
       handler: () =>
-        deps.isReady() ? { status: 200, body: { ready: true, recovery: deps.recovery() } } : { status: 503, body: { ready: false, reason: 'recovering rollouts from the log' } },
+        !deps.isReady()
+          ? { status: 503, body: { ready: false, reason: 'recovering rollouts from the log' } }
+          : deps.readOnlyReason?.() !== undefined
+            ? { status: 503, body: { ready: false, readOnly: true, reason: deps.readOnlyReason?.(), recovery: deps.recovery() } }
+            : { status: 200, body: { ready: true, recovery: deps.recovery() } },
     },
     {
       method: 'GET',
@@ -52,7 +60,8 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
         return { status: created ? 201 : 200, body: { created, rollout } };
       },
     },
-    { method: 'GET', pattern: '/v1/rollouts', mutating: false, handler: () => ({ status: 200, body: { rollouts: service.list() } }) },
+    { method: 'GET', pattern: '/v1/rollouts', mutating: false, handler: () => ({ status: 200, body: { rollouts: service.list(), quarantined: service.quarantined() } }) },
+    { method: 'GET', pattern: '/v1/log/head', mutating: false, handler: () => ({ status: 200, body: deps.logHead?.() ?? {} }) },
     { method: 'GET', pattern: '/v1/rollouts/:id', mutating: false, handler: ({ params }) => ({ status: 200, body: { rollout: service.get(params.id!) } }) },
     {
       method: 'POST',

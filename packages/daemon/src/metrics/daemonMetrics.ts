@@ -59,6 +59,8 @@ export interface DaemonMetrics {
   countPulledWindow(result: PulledWindowResult, code?: string): void;
   /** 1 while a rollback's weight could not be applied (the canary still gets traffic), 0 once it is. */
   setRollbackUnapplied(rolloutId: string, unapplied: boolean): void;
+  /** The log's chain (docs/reliability.md): head sequence, rows verified, whether it verifies, read-only, quarantined rollouts. */
+  setLogChain(state: { headSeq?: number; verifiedThroughSeq?: number; broken?: boolean; readOnly?: boolean; quarantined?: number }): void;
   render(): Promise<string>;
 }
 
@@ -87,6 +89,12 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   const pulled = new Counter({ name: `${prefix}prometheus_windows_total`, help: 'Windows queried from Prometheus, by result and error code', labelNames: ['result', 'code'], registers });
   const rollbackUnapplied = new Gauge({ name: `${prefix}rollback_unapplied`, help: 'A rollback whose weight the adapter has not applied yet: 1 while it keeps failing (alert on it)', labelNames: ['rollout'], registers });
   const skipped = new Counter({ name: `${prefix}metrics_rollouts_skipped_total`, help: 'Per-rollout updates skipped because rolloutsMax rollouts already have series', registers });
+  const logHeadSeq = new Gauge({ name: `${prefix}log_head_seq`, help: 'Sequence number of the last event in the log (its link is on GET /v1/log/head): an outside system holding it notices a truncated log', registers });
+  const logVerifiedSeq = new Gauge({ name: `${prefix}log_verified_through_seq`, help: 'Every event up to this sequence number has been verified since the daemon started', registers });
+  const logBroken = new Gauge({ name: `${prefix}log_chain_broken`, help: '1 when the log does not verify (the daemon then refuses writes; alert on it)', registers });
+  const readOnlyGauge = new Gauge({ name: `${prefix}read_only`, help: '1 while the daemon refuses writes (--read-only, or a log that does not verify)', registers });
+  const quarantinedGauge = new Gauge({ name: `${prefix}rollouts_quarantined`, help: 'Rollouts set aside at start because their log could not be loaded (alert on it)', registers });
+  for (const gauge of [logHeadSeq, logVerifiedSeq, logBroken, readOnlyGauge, quarantinedGauge]) gauge.set(0);
 
   // Zero-initialise the label sets that always exist, so dashboards see 0 rather than no series.
   for (const result of ['accepted', 'rejected']) {
@@ -116,6 +124,13 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   return {
     registry,
     contentType: registry.contentType,
+    setLogChain(state) {
+      if (state.headSeq !== undefined) logHeadSeq.set(state.headSeq);
+      if (state.verifiedThroughSeq !== undefined) logVerifiedSeq.set(state.verifiedThroughSeq);
+      if (state.broken !== undefined) logBroken.set(state.broken ? 1 : 0);
+      if (state.readOnly !== undefined) readOnlyGauge.set(state.readOnly ? 1 : 0);
+      if (state.quarantined !== undefined) quarantinedGauge.set(state.quarantined);
+    },
     setRolloutPhase(rolloutId, current) {
       const series = seriesOf(rolloutId);
       if (!series) return;

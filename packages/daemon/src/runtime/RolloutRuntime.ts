@@ -16,6 +16,14 @@ export interface RolloutEntry {
 /** What an adapter factory needs to know about a rollout. */
 export type AdapterFactory = (rollout: { id: string; spec: RolloutSpec }) => TrafficAdapter;
 
+/** A rollout set aside at start because its log could not be loaded. */
+export interface QuarantinedRollout {
+  rolloutId: string;
+  /** The error's code (SLUICE_E_SPEC_INVALID, SLUICE_E_EVENT_INVALID, …). */
+  code: string;
+  reason: string;
+}
+
 /** Called after events committed, in order: reconciler, notifications, sources, metrics. */
 export type CommittedListener = (entry: RolloutEntry, events: readonly AnyStoredEvent[]) => void;
 
@@ -36,6 +44,8 @@ export class RolloutRuntime {
   readonly #logger: Logger;
   readonly #entries = new Map<string, RolloutEntry>();
   readonly #listeners: CommittedListener[] = [];
+  /** Rollouts whose log could not be loaded at start (recovery.ts): kept out of the runtime, reported, never dropped. */
+  readonly #quarantined = new Map<string, QuarantinedRollout>();
 
   constructor(log: EventLog, bus: EventBus, logger: Logger) {
     this.#log = log;
@@ -55,6 +65,27 @@ export class RolloutRuntime {
     return this.#entries.values();
   }
 
+  /**
+   * Sets a rollout aside whose log cannot be loaded any more (a stored spec this build refuses, an event it cannot
+   * read): the other rollouts run, this one is reported on /readyz, GET /v1/rollouts and `sluice status`, its id stays
+   * taken, and its journal rows are kept for a build that can load it.
+   */
+  quarantine(rolloutId: string, error: unknown): QuarantinedRollout {
+    const code = (error as { code?: unknown }).code;
+    const quarantined: QuarantinedRollout = { rolloutId, code: typeof code === 'string' ? code : 'SLUICE_E_INTERNAL', reason: (error as Error).message ?? String(error) };
+    this.#quarantined.set(rolloutId, quarantined);
+    this.#entries.delete(rolloutId);
+    return quarantined;
+  }
+
+  quarantined(): QuarantinedRollout[] {
+    return [...this.#quarantined.values()];
+  }
+
+  isQuarantined(rolloutId: string): boolean {
+    return this.#quarantined.has(rolloutId);
+  }
+
   /** Rebuilds one rollout from the log (start-up recovery). */
   load(rolloutId: string): RolloutEntry {
     const session = RolloutSession.load(this.#log, rolloutId);
@@ -72,6 +103,10 @@ export class RolloutRuntime {
   create(spec: RolloutSpec, at: number): { entry: RolloutEntry; created: boolean } {
     const existing = this.#entries.get(spec.id);
     const specDigest = digestSpec(spec);
+    const quarantined = this.#quarantined.get(spec.id);
+    if (quarantined) {
+      throw new DaemonError('SLUICE_E_SPEC_CONFLICT', `rollout "${spec.id}" exists in the log but is quarantined (${quarantined.reason}); rollout ids are unique in the log — give the new rollout another id`);
+    }
     if (existing) {
       if (existing.specDigest === specDigest) return { entry: existing, created: false };
       const state = existing.session.view.terminal ? 'ended' : 'running';
@@ -142,7 +177,11 @@ export class RolloutRuntime {
 
   require(rolloutId: string): RolloutEntry {
     const entry = this.#entries.get(rolloutId);
-    if (!entry) throw new RolloutNotFoundError(rolloutId);
+    if (!entry) {
+      const quarantined = this.#quarantined.get(rolloutId);
+      if (quarantined) throw new DaemonError('SLUICE_E_ROLLOUT_QUARANTINED', `rollout "${rolloutId}" is quarantined: its log could not be loaded at start (${quarantined.reason}); inspect it with \`sluice audit --db\` or \`sluice verify --db\``);
+      throw new RolloutNotFoundError(rolloutId);
+    }
     return entry;
   }
 

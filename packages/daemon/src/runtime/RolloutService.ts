@@ -41,7 +41,28 @@ export class RolloutService {
     this.#windowMsMin = parts.windowMsMin;
   }
 
+  #writesRefused: () => Error | undefined = () => undefined;
+
+  /**
+   * Every write (create, command, samples, windows, health, metric) first asks `check`: a daemon started --read-only,
+   * or whose log failed verification, answers with the error to refuse it with (SLUICE_E_LOG_READ_ONLY, 503).
+   */
+  refuseWritesWhen(check: () => Error | undefined): void {
+    this.#writesRefused = check;
+  }
+
+  #assertWritable(): void {
+    const refusal = this.#writesRefused();
+    if (refusal) throw refusal;
+  }
+
+  /** Rollouts set aside at start because their log could not be loaded (GET /v1/rollouts lists them apart). */
+  quarantined(): { rolloutId: string; code: string; reason: string }[] {
+    return this.#runtime.quarantined();
+  }
+
   create(specText: string): { created: boolean; rollout: Record<string, unknown> } {
+    this.#assertWritable();
     const spec = parseSpecText(specText, 'request body', this.#windowMsMin === undefined ? {} : { windowMsMin: this.#windowMsMin });
     // What core only carries through — the Prometheus source, the adapter's and the access log's options — is checked
     // now (422), not at the first apply or poll, and all at once: every problem in one answer, not one per attempt.
@@ -60,6 +81,7 @@ export class RolloutService {
 
   /** Issues a command; a rejected command answers 409 with the machine's reason (the rejection is in the log too). */
   command(rolloutId: string, commandPath: string, body: { actor?: unknown; reason?: unknown }): { status: number; body: Record<string, unknown> } {
+    this.#assertWritable();
     const command = COMMANDS_BY_PATH[commandPath];
     if (!command) {
       throw new DaemonError('SLUICE_E_ROUTE_NOT_FOUND', `unknown command "${commandPath}"; use one of: ${Object.keys(COMMANDS_BY_PATH).join(', ')}`);
@@ -77,6 +99,7 @@ export class RolloutService {
   }
 
   async samples(rolloutId: string, text: string): Promise<BatchAnswer> {
+    this.#assertWritable();
     const entry = this.#acceptingEntry(rolloutId);
     checkLines(text);
     const parsed = parseSampleLines(text, this.#now());
@@ -85,6 +108,7 @@ export class RolloutService {
   }
 
   async windows(rolloutId: string, text: string): Promise<BatchAnswer> {
+    this.#assertWritable();
     const entry = this.#acceptingEntry(rolloutId);
     checkLines(text);
     const parsed = parseWindowLines(text, entry.spec.window, this.#now());
@@ -93,6 +117,7 @@ export class RolloutService {
   }
 
   health(rolloutId: string, body: Record<string, unknown>): AnyStoredEvent[] {
+    this.#assertWritable();
     this.#acceptingEntry(rolloutId);
     if (typeof body.ok !== 'boolean') throw new DaemonError('SLUICE_E_BODY_INVALID', 'health result needs "ok" (boolean); optional "target" and "detail" (strings)');
     const data: { ok: boolean; target?: string; detail?: string } = { ok: body.ok };
@@ -102,6 +127,7 @@ export class RolloutService {
   }
 
   metric(rolloutId: string, body: Record<string, unknown>): AnyStoredEvent[] {
+    this.#assertWritable();
     this.#acceptingEntry(rolloutId);
     const { name, variant, value } = body;
     if (typeof name !== 'string' || name.length === 0 || name.length > 128 || (variant !== 'canary' && variant !== 'baseline') || typeof value !== 'number' || !Number.isFinite(value)) {

@@ -2,7 +2,7 @@ import { createLatencyHistogram, encodeLatencyHistogram, type EventLog, type Lat
 import type { Logger } from 'pino';
 import type { IngestJournal, JournalRow } from '../ingest/IngestJournal.js';
 import type { SampleSink } from '../ingest/IngestPipeline.js';
-import type { RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
+import type { QuarantinedRollout, RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
 
 export interface RecoveryReport {
   rollouts: number;
@@ -10,6 +10,10 @@ export interface RecoveryReport {
   journalRowsReplayed: number;
   journalRowsDiscarded: number;
   samplesReplayed: number;
+  /** Rollouts whose log could not be loaded: set aside, reported, their journal rows kept (RolloutRuntime.quarantine). */
+  quarantined: QuarantinedRollout[];
+  /** Journal rows kept for quarantined rollouts, or left untouched by a read-only start. */
+  journalRowsKept: number;
 }
 
 /**
@@ -29,14 +33,24 @@ export function recover(
     activate(entry: RolloutEntry): void;
     /** Closes and appends every window ending at or before `at` (makes room when a replayed window would overflow). */
     closeWindowsThrough(at: number): void;
+    /** A --read-only start: rebuild and report, but neither replay nor discard journal rows. */
+    readOnly?: boolean;
   },
   logger: Logger,
 ): RecoveryReport {
   const { log, runtime, journal, sink } = parts;
-  const report: RecoveryReport = { rollouts: 0, active: 0, journalRowsReplayed: 0, journalRowsDiscarded: 0, samplesReplayed: 0 };
+  const report: RecoveryReport = { rollouts: 0, active: 0, journalRowsReplayed: 0, journalRowsDiscarded: 0, samplesReplayed: 0, quarantined: [], journalRowsKept: 0 };
   const rolloutIds: string[] = [];
   for (const { rolloutId } of log.listRollouts()) {
-    const entry = runtime.load(rolloutId);
+    // Recovery never stops on one rollout: one whose log cannot be loaded is quarantined and the others run.
+    let entry: RolloutEntry;
+    try {
+      entry = runtime.load(rolloutId);
+    } catch (error) {
+      report.quarantined.push(runtime.quarantine(rolloutId, error));
+      logger.error({ rolloutId, err: error }, 'rollout quarantined: its log cannot be loaded; the other rollouts run');
+      continue;
+    }
     rolloutIds.push(rolloutId);
     report.rollouts++;
     if (!entry.session.view.terminal) {
@@ -59,9 +73,18 @@ export function recover(
     return starts;
   };
   // Oldest windows first, so the recorder's bound on open windows is met by closing windows in order.
+  if (parts.readOnly) {
+    report.journalRowsKept = journal.pendingRows();
+    logger.info({ ...report }, 'recovery finished (read-only: journal rows left as they are)');
+    return report;
+  }
   const rows = [...journal.readAll()].sort((a, b) => a.windowStartAt - b.windowStartAt);
   const logged: { rolloutId: string; windowStartAt: number }[] = [];
   for (const row of rows) {
+    if (runtime.isQuarantined(row.rolloutId)) {
+      report.journalRowsKept++;
+      continue;
+    }
     const entry = runtime.get(row.rolloutId);
     if (!entry || entry.session.view.terminal || loggedWindowsOf(row.rolloutId).has(row.windowStartAt)) {
       report.journalRowsDiscarded++;

@@ -19,6 +19,8 @@ export function registerDaemon(program: Command, io: CliIo): void {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env SLUICE_LOG_LEVEL; default info)')
     .option('--tick-ms <ms>', 'scheduler tick (env SLUICE_TICK_MS; default 250)')
     .option('--window-grace-ms <ms>', 'how long after its end a window still takes samples (env SLUICE_WINDOW_GRACE_MS; default 500)')
+    .option('--read-only', 'inspect a log without writing: serve reads, refuse writes, drive no adapter — also for a log whose chain is broken (env SLUICE_READ_ONLY)')
+    .option('--chain-key-file <file>', 'HMAC key of the keyed chain, at least 32 bytes (env SLUICE_CHAIN_KEY_FILE; default: unkeyed SHA-256 chain)')
     .option('--window-ms-min <ms>', 'shortest rollout window accepted, 100–1000, for tests and demos (env SLUICE_WINDOW_MS_MIN; default 1000)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       const config = resolveDaemonConfig({
@@ -31,6 +33,8 @@ export function registerDaemon(program: Command, io: CliIo): void {
           logLevel: flags.logLevel,
           tickMs: flags.tickMs,
           windowGraceMs: flags.windowGraceMs,
+          readOnly: flags.readOnly,
+          chainKeyFile: flags.chainKeyFile,
           windowMsMin: flags.windowMsMin,
         },
         env: process.env,

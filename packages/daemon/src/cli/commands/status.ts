@@ -20,5 +20,12 @@ export function registerStatus(program: Command, io: CliIo): void {
       if (flags.json) io.out(`${JSON.stringify(body.rollouts)}\n`);
       else if (body.rollouts.length === 0) io.out('no rollouts yet — create one with `sluice start SPEC`\n');
       else io.out(`${body.rollouts.map(rolloutLine).join('\n')}\n`);
+      // Rollouts set aside at start (their log could not be loaded) are listed apart, so nobody mistakes them for gone.
+      const quarantined = (body as { quarantined?: { rolloutId: string; code: string; reason: string }[] }).quarantined ?? [];
+      if (flags.json) {
+        if (quarantined.length > 0) io.err(`${JSON.stringify({ quarantined })}\n`);
+      } else {
+        for (const q of quarantined) io.out(`QUARANTINED ${q.rolloutId}: ${q.code}: ${q.reason}\n`);
+      }
     });
 }

@@ -33,19 +33,19 @@ describe('sluice verify', () => {
   it('exits 0 on an intact log', async () => {
     const { code, out } = await runCli('verify', '--db', file);
     expect(code).toBe(0);
-    expect(out).toMatch(/^ok: .*1 rollout\(s\), 3 event\(s\), every hash chain verifies/);
+    expect(out).toMatch(/^ok: .*1 rollout\(s\), 3 event\(s\), every chain verifies/);
   });
 
   it('exits 1 naming rollout and position when someone dropped the triggers and edited a row', async () => {
     editRow(`UPDATE events SET data = '{"reason":"nothing happened"}' WHERE position = 1`);
     const { code, out } = await runCli('verify', '--db', file);
     expect(code).toBe(1);
-    expect(out).toMatch(/BROKEN: .*: rollout checkout position 1: hash does not match/);
+    expect(out).toMatch(/BROKEN: .*: rollout checkout position 1 \(sequence 2\): hash does not match/);
   });
 
   it('prints one JSON object with --json', async () => {
     const intact = await runCli('verify', '--db', file, '--json');
-    expect(JSON.parse(intact.out)).toEqual({ ok: true, file, rollouts: 1, events: 3 });
+    expect(JSON.parse(intact.out)).toEqual({ ok: true, file, rollouts: 1, events: 3, head: { seq: 3, link: expect.stringMatching(/^[0-9a-f]{64}$/) }, journal: { rows: 0, checked: false } });
     editRow(`DELETE FROM events WHERE position = 0`);
     const broken = await runCli('verify', '--db', file, '--json');
     expect(broken.code).toBe(1);
