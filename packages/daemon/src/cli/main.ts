@@ -1,6 +1,7 @@
 import { commandEntries, type CommandEntry } from './commands/index.js';
 import { CliExit, EXIT } from './exitCodes.js';
 import { CLI_VERSION, helpWidthOf, programHelp, PROGRAM_DESCRIPTION } from './programHelp.js';
+import { terminalSafeIo } from './terminalText.js';
 
 /**
  * Entry point of the `sluice` CLI. Returns the process exit code instead of exiting, so tests can call it in-process.
@@ -10,7 +11,9 @@ import { CLI_VERSION, helpWidthOf, programHelp, PROGRAM_DESCRIPTION } from './pr
  * not SQLite, the machine or the daemon unless CMD needs them. Anything else (an unknown command or flag) goes to
  * commander with every command known by name, so its error and "did you mean" are as before.
  */
-export async function main(argv: readonly string[], io: CliIo = processIo(), entries: readonly CommandEntry[] = commandEntries): Promise<number> {
+export async function main(argv: readonly string[], rawIo: CliIo = processIo(), entries: readonly CommandEntry[] = commandEntries): Promise<number> {
+  // Text from outside (reasons, details, adapter errors, old logs) never reaches the terminal raw.
+  const io = terminalSafeIo(rawIo);
   const [first, second] = argv;
   if (first === undefined) {
     // As commander does for a program without an action: the help, on stderr, as a usage error.

@@ -13,21 +13,55 @@ export interface ApiServerOptions {
   /** Refuses /v1 requests with 503 until recovery is done. */
   isReady(): boolean;
   logger: Logger;
+  /** Socket timeouts; tests shorten them. Default SERVER_TIMEOUTS. */
+  timeouts?: ServerTimeouts;
 }
 
-/** Time a client may take to send a request's headers, and a whole request; bounded so slow clients cannot pin sockets. */
-export const HEADERS_TIMEOUT_MS = 10_000;
-export const REQUEST_TIMEOUT_MS = 120_000;
+/** How long a client may take, so slow or stalled clients cannot pin sockets (docs/api.md, "Limits"). */
+export interface ServerTimeouts {
+  /** From the connection's first byte to the end of the request's headers. */
+  headersMs: number;
+  /** From the first byte to the end of the request's body. */
+  requestMs: number;
+  /**
+   * How often node:http checks the two above. Its default is 30 s, which is why 10 s / 120 s were observed as 26 s and
+   * 145 s: a timeout is only noticed at the next check.
+   */
+  checkIntervalMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+}
+
+export const SERVER_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 120_000, checkIntervalMs: 1_000, keepAliveMs: 65_000 };
+/** Time a client may take to send a request's headers, and a whole request. */
+export const HEADERS_TIMEOUT_MS = SERVER_TIMEOUTS.headersMs;
+export const REQUEST_TIMEOUT_MS = SERVER_TIMEOUTS.requestMs;
 const ALWAYS_OPEN = new Set(['/healthz', '/readyz']);
 
 /** The daemon's HTTP server: node:http, one router, bearer auth on mutating routes, errors mapped by errors.ts. */
 export function createApiServer(options: ApiServerOptions): Server {
   const router = new Router();
   for (const route of options.routes) router.add(route);
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 65_000 }, (req, res) => {
-    void handle(router, options, req, res);
-  });
+  const timeouts = options.timeouts ?? SERVER_TIMEOUTS;
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+    },
+    (req, res) => {
+      void handle(router, options, req, res);
+    },
+  );
   return server;
+}
+
+/** Whether a request failed because the client went away, which is logged below `error`. */
+function isClientGone(error: unknown, req: IncomingMessage, res: ServerResponse): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') return true;
+  return (req.destroyed && !req.complete) || res.destroyed;
 }
 
 async function handle(router: Router, options: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -43,14 +77,21 @@ async function handle(router: Router, options: ApiServerOptions, req: IncomingMe
     const result = await route.handler({ req, res, params, query: url.searchParams });
     if (result) sendJson(res, result.status, result.body);
   } catch (error) {
+    if (isClientGone(error, req, res)) {
+      // The client hung up (or its connection broke) mid-request: nothing to answer, and nothing wrong with the daemon.
+      options.logger.debug({ method: req.method, path: url.pathname, reason: (error as Error).message }, 'client disconnected before the answer');
+      res.destroy();
+      return;
+    }
     const { status, body } = errorBody(error);
     if (status >= 500) options.logger.error({ err: error, method: req.method, path: url.pathname }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    // A refused body may still be arriving; close the connection rather than read it.
-    if (status === 413) res.setHeader('connection', 'close');
+    // A refused request's body may still be arriving (a 50 MB upload without the token): answer, then close the
+    // connection rather than read the rest, which node:http does to keep a connection alive.
+    if (!req.complete) res.setHeader('connection', 'close');
     sendJson(res, status, body);
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { JSON_DEPTH_MAX, jsonDepthProblem } from '@sluice/core';
 import { DaemonError } from '../errors.js';
 
 /**
@@ -22,12 +23,18 @@ export async function readBody(req: IncomingMessage, bytesMax: number): Promise<
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
-/** Reads and parses a JSON body; an empty body is `{}`. */
+/**
+ * Reads and parses a JSON body; an empty body is `{}`. Its nesting is checked before JSON.parse (JSON_DEPTH_MAX): the
+ * parse itself is iterative, but what reads and prints the value after it recurses.
+ */
 export async function readJsonBody(req: IncomingMessage, bytesMax: number): Promise<unknown> {
   const body = await readBody(req, bytesMax);
   if (body.length === 0) return {};
+  const text = body.toString('utf8');
+  const tooDeep = jsonDepthProblem(text, JSON_DEPTH_MAX);
+  if (tooDeep) throw new DaemonError('SLUICE_E_BODY_INVALID', `request body is ${tooDeep}; the API's bodies are flat objects`);
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw new DaemonError('SLUICE_E_BODY_INVALID', `request body is not valid JSON: ${(error as Error).message}`, { cause: error });
   }

@@ -1,4 +1,4 @@
-import type { Variant } from '@sluice/core';
+import { JSON_DEPTH_MAX, jsonDepthProblem, shownValue, type Variant } from '@sluice/core';
 
 /** One refused line of an NDJSON body. */
 export interface RejectedLine {
@@ -10,11 +10,19 @@ export interface RejectedLine {
 /** Variant names a producer may send; `candidate` and `stable` are aliases. */
 export const VARIANT_NAMES: Readonly<Record<string, Variant>> = { canary: 'canary', baseline: 'baseline', candidate: 'canary', stable: 'baseline' };
 
-/** A value as it appears in a reason: JSON, bounded so one huge field cannot bloat the answer. */
+/**
+ * A value as it appears in a reason: JSON-like, bounded so one huge or deeply nested field cannot bloat the answer
+ * or exhaust the stack, with Infinity shown as itself rather than JSON's `null`.
+ */
 export function shown(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  return shownValue(value, 80);
 }
+
+/**
+ * Lines longer than this have their nesting checked before JSON.parse. A line nested deeper than JSON_DEPTH_MAX needs
+ * more than twice as many characters, and real sample lines are about 70, so the common line skips the scan.
+ */
+const DEPTH_CHECKED_LINE_CHARS = 1_024;
 
 /**
  * Parses an NDJSON body line by line without splitting it into an array first (bodies go up to 16 MiB). Blank lines
@@ -33,6 +41,13 @@ export function parseNdjsonLines<T>(text: string, toItem: (value: unknown, line:
     const raw = text.slice(start, end);
     start = end + 1;
     if (raw.trim() === '') continue;
+    if (raw.length > DEPTH_CHECKED_LINE_CHARS) {
+      const tooDeep = jsonDepthProblem(raw, JSON_DEPTH_MAX);
+      if (tooDeep) {
+        rejected.push({ line, reason: `${tooDeep}; a line is one flat JSON object` });
+        continue;
+      }
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);

@@ -86,4 +86,40 @@ describe('countLines (the batch bound)', () => {
     expect(countLines('{"a":1}\n{"a":2}')).toBe(2);
     expect(countLines('{"a":1}\n\n{"a":2}\n')).toBe(3);
   });
+
+  it('refuses a line whose "ok" and "status" contradict each other, naming both; agreeing ones are kept', () => {
+    const at = 1_732_400_000_000;
+    const { samples, rejected } = parseSampleLines(
+      [
+        { variant: 'canary', ok: true, status: 500, latencyMs: 1 },
+        { variant: 'canary', ok: false, status: 200, latencyMs: 1 },
+        { variant: 'canary', ok: true, status: 200, latencyMs: 1 },
+        { variant: 'canary', ok: false, status: 503, latencyMs: 1 },
+        { variant: 'canary', ok: false, latencyMs: 1 },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join('\n'),
+      at,
+    );
+    expect(samples.map((s) => [s.line, s.ok])).toEqual([
+      [3, true],
+      [4, false],
+      [5, false],
+    ]);
+    expect(rejected).toEqual([
+      { line: 1, reason: expect.stringMatching(/"ok": true contradicts "status": 500, which is an error/) },
+      { line: 2, reason: expect.stringMatching(/"ok": false contradicts "status": 200, which is a success/) },
+    ]);
+  });
+
+  it('shows Infinity and deep values in reasons without crashing, and refuses a deeply nested long line', () => {
+    const { rejected } = parseSampleLines(
+      [`{"variant":"canary","ok":true,"latencyMs":1e309}`, `{"variant":${'['.repeat(600)}${']'.repeat(600)},"ok":true}`, `{"variant":"canary","ok":true,"latencyMs":${'['.repeat(5_000)}${']'.repeat(5_000)}}`].join('\n'),
+      1_732_400_000_000,
+    );
+    expect(rejected.map((r) => r.line)).toEqual([1, 2, 3]);
+    expect(rejected[0]?.reason).toMatch(/got Infinity/);
+    expect(rejected[1]?.reason.length).toBeLessThan(200);
+    expect(rejected[2]?.reason).toMatch(/nested deeper than 32 levels/);
+  });
 });

@@ -54,8 +54,14 @@ function toSample(value: unknown, receivedAt: number, line: number): ParsedSampl
   const variant = typeof record.variant === 'string' ? VARIANT_NAMES[record.variant] : undefined;
   if (!variant) return `variant must be "canary" or "baseline" (${record.variant === undefined ? 'missing' : `got ${shown(record.variant)}`})`;
   let ok: boolean;
-  if (typeof record.ok === 'boolean') ok = record.ok;
-  else if (Number.isInteger(record.status) && (record.status as number) >= 0 && (record.status as number) <= 999) ok = !isErrorStatus(record.status as number);
+  if (typeof record.ok === 'boolean') {
+    ok = record.ok;
+    // Both given and disagreeing: the producer's two statements contradict each other, and neither can be trusted to
+    // be the one it meant, so the line is refused rather than counted either way (docs/api.md, "Samples").
+    if (Number.isInteger(record.status) && ok === isErrorStatus(record.status as number)) {
+      return `"ok": ${String(ok)} contradicts "status": ${String(record.status)}, which is ${ok ? 'an error' : 'a success'}; send "ok" alone to override how the status is classified`;
+    }
+  } else if (Number.isInteger(record.status) && (record.status as number) >= 0 && (record.status as number) <= 999) ok = !isErrorStatus(record.status as number);
   else if (record.ok === undefined && record.status === undefined) return 'needs "ok" (boolean) or "status" (integer HTTP status, 0 for a transport failure)';
   else return `needs "ok" (boolean) or "status" (integer HTTP status 0–999, 0 for a transport failure) (got ${record.ok !== undefined ? `"ok": ${shown(record.ok)}` : `"status": ${shown(record.status)}`})`;
   const latencyMs = record.latencyMs;

@@ -30,6 +30,14 @@ interface ReconcileState {
   lastReadBackAt: number;
   /** Set by drift detection: apply the desired state again although the log says it is applied. */
   reapply: boolean;
+  /**
+   * No apply or read-back has succeeded in this process yet. After a restart the traffic layer may have lost what
+   * Sluice applied (the `none` adapter keeps it in memory, an in-process router may have restarted too): a first
+   * read-back that finds nothing from Sluice there (generation 0) is restored, not reported as drift.
+   */
+  fresh: boolean;
+  /** The re-apply under way restores a state the log already records as applied: it appends no `weight.applied`. */
+  restoring: boolean;
   alerting: boolean;
   closed: boolean;
 }
@@ -111,7 +119,7 @@ export class Reconciler {
   #state(entry: RolloutEntry): ReconcileState {
     let state = this.#states.get(entry.id);
     if (!state) {
-      state = { adapter: undefined, inFlight: false, attemptGeneration: 0, attempts: 0, nextAttemptAt: 0, lastReadBackAt: 0, reapply: false, alerting: false, closed: false };
+      state = { adapter: undefined, inFlight: false, attemptGeneration: 0, attempts: 0, nextAttemptAt: 0, lastReadBackAt: 0, reapply: false, fresh: true, restoring: false, alerting: false, closed: false };
       this.#states.set(entry.id, state);
     }
     return state;
@@ -131,10 +139,15 @@ export class Reconciler {
       this.#options.metrics?.applyFinished(entry.id, true, performance.now() - started);
       state.attempts = 0;
       state.reapply = false;
+      state.fresh = false;
       if (state.alerting) this.#setAlerting(entry, state, false);
       state.lastReadBackAt = this.#options.now();
       this.#logger.info({ rolloutId: entry.id, weightPercent: result.weightPercent, generation: result.generation }, 'weight applied and verified');
-      this.#ingest(entry, { type: 'weight.applied', at: this.#options.now(), data: { generation: desired.generation, weightPercent: desired.weightPercent } });
+      // Only a restore of what the log already holds goes unrecorded; any other generation is a new verified weight.
+      const logged = weightsOf(this.#runtime.get(entry.id)?.session.view ?? entry.session.view);
+      const restored = state.restoring && logged.appliedGeneration === desired.generation && logged.appliedWeightPercent === desired.weightPercent;
+      state.restoring = false;
+      if (!restored) this.#ingest(entry, { type: 'weight.applied', at: this.#options.now(), data: { generation: desired.generation, weightPercent: desired.weightPercent } });
     } catch (error) {
       this.#options.metrics?.applyFinished(entry.id, false, performance.now() - started);
       state.attempts++;
@@ -173,7 +186,19 @@ export class Reconciler {
     try {
       const adapter = this.#adapter(entry, state);
       const actual = await withTimeout((signal) => adapter.read(signal), this.#options.applyTimeoutMs, 'read back');
-      if (actual.weightPercent !== expected.weightPercent) {
+      const fresh = state.fresh;
+      state.fresh = false;
+      if (actual.weightPercent !== expected.weightPercent && fresh && actual.generation === 0) {
+        // Every restart used to append a SLUICE_E_WEIGHT_DRIFT per active rollout: the `none` adapter (and a restarted
+        // in-process router) starts at 0% with generation 0. Nothing changed the weight by hand; the traffic layer
+        // lost it. Apply the logged weight again, quietly: the log already records it as applied.
+        state.reapply = true;
+        state.restoring = true;
+        this.#logger.info(
+          { rolloutId: entry.id, expectedWeightPercent: expected.weightPercent, generation: expected.generation },
+          'the traffic layer holds no weight from Sluice since the restart; applying the logged weight again',
+        );
+      } else if (actual.weightPercent !== expected.weightPercent) {
         state.reapply = true;
         this.#options.metrics?.driftDetected(entry.id);
         this.#logger.warn(

@@ -23,6 +23,10 @@ export function registerDaemon(program: Command, io: CliIo): void {
     .option('--chain-key-file <file>', 'HMAC key of the keyed chain, at least 32 bytes (env SLUICE_CHAIN_KEY_FILE; default: unkeyed SHA-256 chain)')
     .option('--window-ms-min <ms>', 'shortest rollout window accepted, 100–1000, for tests and demos (env SLUICE_WINDOW_MS_MIN; default 1000)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
+      // Everything the daemon creates — the log and its -wal/-shm/-journal files (SQLite gives them the log's mode),
+      // the lock, the token file and its directory — is readable by its user only: the log holds every decision and
+      // sample. Set before any file is opened.
+      process.umask(0o077);
       const config = resolveDaemonConfig({
         flags: {
           db: flags.db,

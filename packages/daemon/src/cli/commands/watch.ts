@@ -3,6 +3,7 @@ import { clientFrom, withClientOptions, type ClientFlags } from '../clientOption
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
 import { rolloutBlock, summarise } from '../renderRollout.js';
+import { CLEAR_SCREEN } from '../terminalText.js';
 
 /** How often `watch` redraws while no event arrives (time in stage moves on), ms. */
 export const WATCH_REDRAW_MS = 1_000;
@@ -19,7 +20,7 @@ export function registerWatch(program: Command, io: CliIo): void {
       let rollout = (await client.getRollout(id)).body.rollout;
       const draw = (): void => {
         if (flags.json) io.out(`${JSON.stringify(rollout)}\n`);
-        else io.out(`${tty ? '\x1b[2J\x1b[H' : ''}${rolloutBlock(rollout, Date.now())}${tty ? '' : '\n'}`);
+        else io.out(`${tty ? CLEAR_SCREEN : ''}${rolloutBlock(rollout, Date.now())}${tty ? '' : '\n'}`);
       };
       draw();
       const controller = new AbortController();
