@@ -41,7 +41,7 @@ interface ChainState {
  * The kinds of break, most telling first: when several are found, the one that best says what and where is reported
  * (a deleted middle row is reported as the rollout position missing, not as the sequence gap it also leaves).
  */
-const PRIORITY = { chain: 0, head: 1, gap: 2, link: 3, end: 4 } as const;
+const PRIORITY = { chain: 0, inserted: 1, head: 2, gap: 3, link: 4, end: 5 } as const;
 type Kind = keyof typeof PRIORITY;
 
 /**
@@ -129,7 +129,7 @@ export class ChainVerifier {
   #checkLink(row: EventRow): void {
     const where = { rolloutId: row.rollout_id, position: row.position, seq: row.seq };
     if (row.link === null || row.link === undefined) {
-      this.#report('link', { ...where, reason: 'the row has no log-wide chain link: it was inserted outside Sluice' });
+      this.#report('inserted', { ...where, reason: 'the row has no log-wide chain link: it was inserted outside Sluice' });
       return;
     }
     const keyed = row.seq >= this.#keyedSinceSeq;
@@ -161,7 +161,9 @@ export class ChainVerifier {
         const reason =
           head.position > last.position
             ? `its head is position ${head.position} (sequence ${head.seq}) but its last event is at position ${last.position}: the last ${head.position - last.position} event(s) were deleted`
-            : `its head (position ${head.position}, sequence ${head.seq}) does not match its last event (position ${last.position}, sequence ${chain.lastSeq}): the head or the last event was edited`;
+            : head.position < last.position
+              ? `its last event (position ${last.position}, sequence ${chain.lastSeq}) is beyond its head (position ${head.position}): events were appended outside Sluice`
+              : `its head (position ${head.position}, sequence ${head.seq}) does not match its last event (position ${last.position}, sequence ${chain.lastSeq}): the head or the last event was edited`;
         this.#report('head', { ...last, reason });
         continue;
       }
