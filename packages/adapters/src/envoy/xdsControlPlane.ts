@@ -244,8 +244,10 @@ export class XdsControlPlane {
   checkResources(rolloutId: string): AckCheck {
     const owner = this.#owner(rolloutId);
     if (!owner.resources) return { kind: 'done' };
-    const { streams, missing } = this.#expectedStreams(owner);
-    const waitingFor = [...missing];
+    // Only connected clients: one that connects later gets clusters and route together, and a client does not use a
+    // route before it has the clusters the route names (gRFC A74; Envoy warms clusters before listeners and routes).
+    const { streams } = this.#expectedStreams(owner);
+    const waitingFor: string[] = [];
     const canary = owner.resources.clusters.get(owner.canaryCluster);
     const required: [XdsTypeUrl, string][] = [[CDS_TYPE_URL, owner.canaryCluster]];
     if (canary?.edsServiceName) required.push([EDS_TYPE_URL, canary.edsServiceName]);
