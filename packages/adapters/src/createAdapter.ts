@@ -1,5 +1,7 @@
 import { ADAPTER_TYPES, SluiceError, type AdapterRef, type TrafficAdapter } from '@sluice/core';
 import { createInprocessAdapter } from './inprocess/inprocessAdapter.js';
+import { createKubernetesAdapter } from './kubernetes/kubernetesAdapter.js';
+import { checkWholePercents, type WeightPlan } from './kubernetes/stageWeights.js';
 import { createNginxAdapter } from './nginx/nginxAdapter.js';
 import { createNoneAdapter } from './none/noneAdapter.js';
 
@@ -14,8 +16,8 @@ export interface AdapterContext {
   logger?: AdapterLogger;
 }
 
-/** Adapter types this package implements; the other types the spec names (envoy, kubernetes, haproxy) are planned. */
-export const IMPLEMENTED_ADAPTER_TYPES = ['none', 'inprocess', 'nginx'] as const;
+/** Adapter types this package implements; the other types the spec names (envoy, haproxy) are planned. */
+export const IMPLEMENTED_ADAPTER_TYPES = ['none', 'inprocess', 'nginx', 'kubernetes'] as const;
 
 /**
  * Creates the adapter a spec's `adapter` section names, validating its options. Throws SluiceError
@@ -30,6 +32,8 @@ export function createAdapter(ref: AdapterRef, context: AdapterContext): Traffic
       return createInprocessAdapter(options);
     case 'nginx':
       return createNginxAdapter(options, context);
+    case 'kubernetes':
+      return createKubernetesAdapter(options, context);
     default: {
       const known = (ADAPTER_TYPES as readonly string[]).includes(ref.type);
       throw new SluiceError(
@@ -45,6 +49,8 @@ export function createAdapter(ref: AdapterRef, context: AdapterContext): Traffic
  * Checks a spec's `adapter` section without touching the traffic layer (constructing an adapter does no I/O), so the
  * daemon can refuse a rollout with bad adapter options when it is created rather than at its first apply.
  */
-export function validateAdapterOptions(ref: AdapterRef, rolloutId: string): void {
+export function validateAdapterOptions(ref: AdapterRef, rolloutId: string, plan?: WeightPlan): void {
   void createAdapter(ref, { rolloutId });
+  // Weights the traffic layer cannot represent are refused now, not at the stage that needs them (Istio: whole percents).
+  if (ref.type === 'kubernetes' && plan) checkWholePercents((ref.options as { kind?: unknown } | undefined)?.kind, plan, rolloutId);
 }

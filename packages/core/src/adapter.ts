@@ -31,6 +31,11 @@ export interface TrafficAdapter {
   /** Reads back what is actually in force (drift detection compares this with the desired state). */
   read(signal?: AbortSignal): Promise<WeightState>;
   health(signal?: AbortSignal): Promise<AdapterHealth>;
+  /**
+   * Optional: reports what is in force whenever the traffic layer says it changed (a Kubernetes watch), so drift made
+   * by hand is seen at once rather than at the next periodic read-back. Returns the unsubscribe function.
+   */
+  watch?(listener: (state: WeightState) => void): () => void;
   /** Releases files, timers and connections. */
   close(): Promise<void>;
 }

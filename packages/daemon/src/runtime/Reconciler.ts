@@ -30,6 +30,8 @@ interface ReconcileState {
   lastReadBackAt: number;
   /** Set by drift detection: apply the desired state again although the log says it is applied. */
   reapply: boolean;
+  /** Set when the adapter's watch reported a change: read back at the next step instead of at the interval. */
+  readBackDue: boolean;
   /**
    * No apply or read-back has succeeded in this process yet. After a restart the traffic layer may have lost what
    * Sluice applied (the `none` adapter keeps it in memory, an in-process router may have restarted too): a first
@@ -94,7 +96,7 @@ export class Reconciler {
       void this.release(entry.id);
       return;
     }
-    if (now - state.lastReadBackAt >= this.#options.readBackIntervalMs) void this.#readBack(entry, state, desired);
+    if (state.readBackDue || now - state.lastReadBackAt >= this.#options.readBackIntervalMs) void this.#readBack(entry, state, desired);
   }
 
   /** Closes every adapter (daemon shutdown). */
@@ -119,14 +121,23 @@ export class Reconciler {
   #state(entry: RolloutEntry): ReconcileState {
     let state = this.#states.get(entry.id);
     if (!state) {
-      state = { adapter: undefined, inFlight: false, attemptGeneration: 0, attempts: 0, nextAttemptAt: 0, lastReadBackAt: 0, reapply: false, fresh: true, restoring: false, alerting: false, closed: false };
+      state = { adapter: undefined, inFlight: false, attemptGeneration: 0, attempts: 0, nextAttemptAt: 0, lastReadBackAt: 0, reapply: false, readBackDue: false, fresh: true, restoring: false, alerting: false, closed: false };
       this.#states.set(entry.id, state);
     }
     return state;
   }
 
   #adapter(entry: RolloutEntry, state: ReconcileState): TrafficAdapter {
-    state.adapter ??= this.#options.createAdapter(entry);
+    if (!state.adapter) {
+      state.adapter = this.#options.createAdapter(entry);
+      // An adapter that watches its traffic layer (kubernetes) reports changes as they happen: read back now, so a hand
+      // edit is seen as drift within a round trip rather than at the next read-back interval.
+      state.adapter.watch?.(() => {
+        state.readBackDue = true;
+        const current = this.#runtime.get(entry.id);
+        if (current) this.step(current);
+      });
+    }
     return state.adapter;
   }
 
@@ -182,6 +193,7 @@ export class Reconciler {
 
   async #readBack(entry: RolloutEntry, state: ReconcileState, expected: WeightState): Promise<void> {
     state.inFlight = true;
+    state.readBackDue = false;
     state.lastReadBackAt = this.#options.now();
     try {
       const adapter = this.#adapter(entry, state);

@@ -66,7 +66,7 @@ export class RolloutService {
     const spec = parseSpecText(specText, 'request body', this.#windowMsMin === undefined ? {} : { windowMsMin: this.#windowMsMin });
     // What core only carries through — the Prometheus source, the adapter's and the access log's options — is checked
     // now (422), not at the first apply or poll, and all at once: every problem in one answer, not one per attempt.
-    checkAll([() => prometheusSourceOf(spec), () => validateAdapterOptions(spec.adapter, spec.id), () => validateAccessLogSource(spec.sources.accessLog)]);
+    checkAll([() => prometheusSourceOf(spec), () => validateAdapterOptions(spec.adapter, spec.id, spec), () => validateAccessLogSource(spec.sources.accessLog)]);
     const { entry, created } = this.#runtime.create(spec, this.#now());
     return { created, rollout: rolloutJson(entry) };
   }

@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CustomObjectsApi, KubeConfig, ListWatch, Watch, type ConfigurationOptions, setHeaderMiddleware, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { describeFailure } from './kubeErrors.js';
+import type { KubernetesKind, KubernetesOptions } from './kubernetesOptions.js';
+import type { KubeObject, PlannedWrite } from './weightedRules.js';
+
+/** Where the object lives: its API group, version and resource, namespace and name. */
+export interface ObjectRef {
+  kind: KubernetesKind;
+  group: string;
+  version: string;
+  plural: string;
+  namespace: string;
+  name: string;
+}
+
+export const RESOURCES: Record<KubernetesKind, Pick<ObjectRef, 'group' | 'version' | 'plural'>> = {
+  HTTPRoute: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' },
+  VirtualService: { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' },
+  Ingress: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses' },
+};
+
+/** The service account token a pod gets; its presence means "in a cluster" for the default kubeconfig chain. */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * The few API calls the adapter makes — get, patch, and list + watch through client-node's ListWatch — each bounded by
+ * a timeout and the caller's signal, each failure turned into a message naming the verb, the object and what to do.
+ * The Role in deploy/kubernetes/role.yaml grants exactly these verbs (a test compares them).
+ */
+export interface KubeApi {
+  readonly ref: ObjectRef;
+  /** `https://host:port` of the API server, for messages. */
+  readonly server: string;
+  get(signal?: AbortSignal): Promise<KubeObject>;
+  patch(write: PlannedWrite, signal?: AbortSignal): Promise<KubeObject>;
+  /** A ListWatch (client-node's informer) on this one object, not started. */
+  informer(): ListWatch<KubernetesObject>;
+}
+
+/** Loads the kubeconfig the options name (file, else the default chain) and the context; throws with what to fix. */
+export function loadKubeConfig(options: Pick<KubernetesOptions, 'kubeconfig' | 'context'>): { config: KubeConfig; source: string } {
+  const config = new KubeConfig();
+  let source: string;
+  if (options.kubeconfig !== undefined) {
+    source = options.kubeconfig;
+    if (!existsSync(options.kubeconfig)) throw new Error(`kubeconfig file ${options.kubeconfig} (adapter.options.kubeconfig) does not exist`);
+    config.loadFromFile(options.kubeconfig);
+  } else {
+    const fromEnv = process.env.KUBECONFIG?.split(':').find((f) => f !== '');
+    const home = join(homedir(), '.kube', 'config');
+    source = fromEnv !== undefined ? `$KUBECONFIG (${fromEnv})` : existsSync(home) ? home : 'the in-cluster service account';
+    if (fromEnv === undefined && !existsSync(home) && !existsSync(SERVICE_ACCOUNT_TOKEN)) {
+      throw new Error('no kubeconfig: set adapter.options.kubeconfig or $KUBECONFIG, create ~/.kube/config, or run the daemon in a pod with a service account');
+    }
+    config.loadFromDefault();
+  }
+  if (options.context !== undefined) {
+    const names = config.getContexts().map((c) => c.name);
+    if (!names.includes(options.context)) throw new Error(`kubeconfig ${source} has no context "${options.context}" (adapter.options.context); it has: ${names.join(', ') || 'none'}`);
+    config.setCurrentContext(options.context);
+  }
+  if (!config.getCurrentCluster()) throw new Error(`kubeconfig ${source}: the current context "${config.getCurrentContext()}" names no cluster`);
+  return { config, source };
+}
+
+/** The namespace the options give, else the context's, else "default". */
+export function namespaceOf(options: Pick<KubernetesOptions, 'namespace'>, config: KubeConfig): string {
+  return options.namespace ?? config.getContextObject(config.getCurrentContext())?.namespace ?? 'default';
+}
+
+export function createKubeApi(config: KubeConfig, ref: ObjectRef, requestTimeoutMs: number): KubeApi {
+  const client = config.makeApiClient(CustomObjectsApi);
+  const server = config.getCurrentCluster()?.server ?? '(no server)';
+  const where = { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural };
+
+  async function call<T>(verb: 'get' | 'patch' | 'list', run: (options: ConfigurationOptions) => Promise<T>, signal: AbortSignal | undefined, contentType?: string): Promise<T> {
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // client-node's middleware returns its own Observable type; setHeaderMiddleware (public) builds one, and this
+    // wraps it to put the request's abort signal on the context as well.
+    const header = setHeaderMiddleware(contentType ? 'Content-Type' : 'Accept', contentType ?? 'application/json');
+    const options: ConfigurationOptions = {
+      middleware: [{ pre: (request) => (request.setSignal(combined), header.pre(request)), post: (response) => header.post(response) }],
+      middlewareMergeStrategy: 'append',
+    };
+    try {
+      return await run(options);
+    } catch (error) {
+      throw describeFailure(error, { verb, ref, server, requestTimeoutMs, timedOut: timeout.aborted && !signal?.aborted });
+    }
+  }
+
+  return {
+    ref,
+    server,
+    get: (signal) => call('get', (o) => client.getNamespacedCustomObject({ ...where, name: ref.name }, o) as Promise<KubeObject>, signal),
+    patch: (write, signal) => call('patch', (o) => client.patchNamespacedCustomObject({ ...where, name: ref.name, body: write.body }, o) as Promise<KubeObject>, signal, write.contentType),
+    informer: () => {
+      const path = `/apis/${ref.group}/${ref.version}/namespaces/${ref.namespace}/${ref.plural}`;
+      const fieldSelector = `metadata.name=${ref.name}`;
+      const list = (): Promise<KubernetesListObject<KubernetesObject>> =>
+        call('list', (o) => client.listNamespacedCustomObject({ ...where, fieldSelector }, o) as Promise<KubernetesListObject<KubernetesObject>>, undefined);
+      return new ListWatch<KubernetesObject>(path, new Watch(config), list, false, undefined, fieldSelector);
+    },
+  };
+}
