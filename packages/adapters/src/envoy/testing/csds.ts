@@ -29,7 +29,7 @@ export async function startCsdsReader(): Promise<CsdsReader> {
   addAdminServicesToServer(server);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   const Client = makeGenericClientConstructor(csdsServiceDefinition(), 'ClientStatusDiscoveryService');
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure()) as Client & {
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as Client & {
     FetchClientStatus(request: unknown, callback: (error: Error | null, response?: { config: Record<string, unknown>[] }) => void): void;
   };
   return {
