@@ -15,7 +15,7 @@ export { DEFAULT_STAGES } from './spec/defaultStages.js';
 export type { RolloutSpec, RolloutSpecInput, StageSpec, GateConfig, RollbackSpec, AdapterRef, WebhookSpec } from './spec/specSchema.js';
 export { INPUT_TYPES, DECISION_TYPES, EVENT_VERSIONS, OPERATOR_COMMANDS, isInputType, isDecisionType } from './events/eventTypes.js';
 export type * from './events/eventTypes.js';
-export { isErrorStatus, LATENCY_US_MAX, LATENCY_SIGNIFICANT_DIGITS } from './window.js';
+export { isErrorStatus } from './window.js';
 export type { Variant, VariantWindow, SampleWindowData, RequestSample } from './window.js';
 export {
   createLatencyHistogram,
@@ -26,8 +26,10 @@ export {
   latencyQuantileMs,
   countSlowerThanMs,
   mergeHistograms,
-} from './histogram.js';
-export type { LatencyHistogram } from './histogram.js';
+  LATENCY_US_MAX,
+  LATENCY_SIGNIFICANT_DIGITS,
+} from './histogram/index.js';
+export type { LatencyHistogram } from './histogram/index.js';
 export { EventLog, READ_PAGE_ROWS } from './log/EventLog.js';
 export type { EventLogOptions, RolloutSummary, ChainInfo, ChainCheckpoint } from './log/EventLog.js';
 export { verifyLog, verifyTail, ChainVerifier } from './log/verify.js';

@@ -1,7 +1,7 @@
 /**
  * Request samples are stored as windows: per rollout, per variant, per fixed window, a count, an error count and an
- * HdrHistogram of latency in its compressed base64 encoding (hdr-histogram-js `encodeIntoCompressedBase64`).
- * Histograms record integer microseconds, so sub-millisecond latencies keep their resolution.
+ * HdrHistogram of latency in its V2 encoding, base64 (histogram/codec.ts). Histograms record integer microseconds, so
+ * sub-millisecond latencies keep their resolution.
  */
 export type Variant = 'baseline' | 'canary';
 
@@ -10,7 +10,10 @@ export interface VariantWindow {
   count: number;
   /** Requests that failed (5xx, transport errors, or whatever the producer counts as an error). */
   errors: number;
-  /** Compressed base64 HdrHistogram of latency in microseconds; empty string when count is 0. */
+  /**
+   * HdrHistogram of latency in microseconds, V2 encoding in base64: plain as Sluice writes it from `samples.window`
+   * version 2 on, or compressed as version 1 and producers' `encodeIntoCompressedBase64` write it. Empty when count is 0.
+   */
   latencyHistogram: string;
 }
 
@@ -38,8 +41,3 @@ export interface RequestSample {
 export function isErrorStatus(status: number): boolean {
   return status === 0 || status >= 500;
 }
-
-/** Histograms are recorded in microseconds; this is the highest value tracked (1 hour). Larger values are clamped. */
-export const LATENCY_US_MAX = 3_600_000_000;
-/** Significant decimal digits of the latency histograms (relative error ≤ 0.1%). */
-export const LATENCY_SIGNIFICANT_DIGITS = 3;

@@ -174,10 +174,16 @@ export const DECISION_TYPES: readonly DecisionType[] = [
   'command.rejected',
 ];
 
-/** Current schema version of every event type. */
-export const EVENT_VERSIONS: Record<EventType, number> = Object.fromEntries(
-  [...INPUT_TYPES, ...DECISION_TYPES].map((t) => [t, 1]),
-) as Record<EventType, number>;
+/**
+ * Current schema version of every event type (1 unless listed). What changed, and how older versions are read
+ * (events/upgrade.ts; docs/log.md):
+ * - `samples.window` 2: histograms are written in the plain V2 encoding, without the deflate layer of version 1.
+ *   The data's shape is the same, and the codec reads both encodings, so a version 1 window is a valid version 2 one.
+ */
+export const EVENT_VERSIONS: Record<EventType, number> = {
+  ...(Object.fromEntries([...INPUT_TYPES, ...DECISION_TYPES].map((t) => [t, 1])) as Record<EventType, number>),
+  'samples.window': 2,
+};
 
 export function isInputType(type: string): type is InputType {
   return (INPUT_TYPES as readonly string[]).includes(type);

@@ -1,4 +1,4 @@
-import { sparseQuantileMs, type SparseLatencyHistogram } from '../sparseHistogram.js';
+import { sparseQuantileMs, type SparseLatencyHistogram } from '../histogram/index.js';
 import { addToHistogramBlock, EMPTY_HISTOGRAM_BLOCK, type HistogramBlock } from './histogramBlock.js';
 
 /**

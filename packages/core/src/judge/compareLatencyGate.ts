@@ -3,7 +3,7 @@ import type { GateEvaluator } from './gate.js';
 import { addBaselineWindow, baselineQuantileMs, emptyBaselineQuantile, type BaselineQuantileEstimate } from './baselineQuantile.js';
 import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
 import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
-import { sparseCountSlowerThanMs } from '../sparseHistogram.js';
+import { sparseCountSlowerThanMs } from '../histogram/index.js';
 import { isMixedWeightWindow, oncePerGateConfig, roundForEvidence, windowHistogram } from './windowStats.js';
 
 type CompareLatencyConfig = Extract<GateConfig, { kind: 'compareLatency' }>;

@@ -1,4 +1,4 @@
-import { EMPTY_SPARSE_HISTOGRAM, mergeTwoSparseHistograms, type SparseLatencyHistogram } from '../sparseHistogram.js';
+import { EMPTY_SPARSE_HISTOGRAM, mergeTwoSparseHistograms, type SparseLatencyHistogram } from '../histogram/index.js';
 
 /**
  * The latency histogram of a block of windows (a breaker's block, an interval of the presets, the baseline threshold

@@ -1,4 +1,4 @@
-import { sparseQuantileMs } from '../sparseHistogram.js';
+import { sparseQuantileMs } from '../histogram/index.js';
 import type { SampleWindowData } from '../window.js';
 import { addToHistogramBlock, EMPTY_HISTOGRAM_BLOCK, type HistogramBlock } from './histogramBlock.js';
 import { windowHistogram } from './windowStats.js';

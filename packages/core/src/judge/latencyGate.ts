@@ -1,4 +1,4 @@
-import { sparseCountSlowerThanMs, sparseQuantileMs, type SparseLatencyHistogram } from '../sparseHistogram.js';
+import { sparseCountSlowerThanMs, sparseQuantileMs, type SparseLatencyHistogram } from '../histogram/index.js';
 import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator, GateResult } from './gate.js';
 import {

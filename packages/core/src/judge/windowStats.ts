@@ -1,5 +1,5 @@
-import type { SparseLatencyHistogram } from '../sparseHistogram.js';
-import { decodeSparseHistogram } from '../sparseHistogramDecode.js';
+import type { SparseLatencyHistogram } from '../histogram/index.js';
+import { decodeSparseHistogram } from '../histogram/index.js';
 import type { GateContext } from './gate.js';
 import type { SampleWindowData, VariantWindow } from '../window.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OPERATOR_COMMANDS, type NewInputEvent } from '../events/eventTypes.js';
-import { createLatencyHistogram, encodeLatencyHistogram, recordLatencyMs } from '../histogram.js';
+import { createLatencyHistogram, encodeLatencyHistogram, recordLatencyMs } from '../histogram/index.js';
 import { replay } from '../replay/replay.js';
 import { RolloutSession } from '../rollout/RolloutSession.js';
 import { validateSpec } from '../spec/parseSpec.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLatencyHistogram, decodeLatencyHistogram, encodeLatencyHistogram, latencyQuantileMs, recordLatencyMs } from '../histogram.js';
+import { createLatencyHistogram, decodeLatencyHistogram, encodeLatencyHistogram, latencyQuantileMs, recordLatencyMs } from '../histogram/index.js';
 import type { RequestSample } from '../window.js';
 import { SampleRecorder } from './SampleRecorder.js';
 import { PENDING_LATENCIES_MAX } from './windowAccumulator.js';

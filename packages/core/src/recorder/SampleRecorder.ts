@@ -1,5 +1,5 @@
 import { RolloutNotFoundError, SluiceError } from '../errors.js';
-import { decodeLatencyHistogram, latencyMsToUs } from '../histogram.js';
+import { decodeLatencyHistogram, latencyMsToUs } from '../histogram/index.js';
 import type { RequestSample, SampleWindowData } from '../window.js';
 import { checkAggregateSample, checkRequestSample, sampleInvalid, type AggregateSample } from './sampleChecks.js';
 import { histogramOf, newWindowAccumulator, recordLatencyUs, toSampleWindowData, variantOf, type WindowAccumulator } from './windowAccumulator.js';

@@ -1,4 +1,4 @@
-import { createLatencyHistogram, encodeLatencyHistogram, type LatencyHistogram } from '../histogram.js';
+import { createLatencyHistogram, encodeLatencyHistogram, type LatencyHistogram } from '../histogram/index.js';
 import type { SampleWindowData, Variant, VariantWindow } from '../window.js';
 
 /**

@@ -1,4 +1,4 @@
-import { createLatencyHistogram, encodeLatencyHistogram, latencyMsToUs, type LatencyHistogram } from '../histogram.js';
+import { createLatencyHistogram, encodeLatencyHistogram, latencyMsToUs, type LatencyHistogram } from '../histogram/index.js';
 import type { SampleWindowData, VariantWindow } from '../window.js';
 import type { Random } from './prng.js';
 import type { TrafficModel } from './trafficModel.js';

@@ -1,4 +1,4 @@
-import { createLatencyHistogram, encodeLatencyHistogram, recordLatencyMs } from '../histogram.js';
+import { createLatencyHistogram, encodeLatencyHistogram, recordLatencyMs } from '../histogram/index.js';
 import type { SampleWindowData, VariantWindow } from '../window.js';
 
 /**
