@@ -142,6 +142,7 @@
       cursor: { points: { size: 6 } },
       scales: { x: { time: true }, y: spec.log ? { distr: 3, log: 10 } : { range: spec.yRange || undefined } },
       axes: [{}, { label: spec.yLabel, size: 60 }],
+      padding: [spec.verdicts ? VERDICT_STRIP_PX + 10 : 10, 12, 0, 0],
       hooks: {
         drawClear: [function (u) { drawStageBands(u, ctx.data.stages); }],
         draw: [function (u) { if (spec.verdicts) drawVerdictStrip(u, spec.verdicts); }],
@@ -176,7 +177,8 @@
   function drawVerdictStrip(u, verdicts) {
     var c = u.ctx;
     var ratio = window.devicePixelRatio || 1;
-    var y = u.bbox.top + u.bbox.height - VERDICT_STRIP_PX * ratio;
+    // Above the plot area, in the padding kept for it, so it hides no point.
+    var y = u.bbox.top - (VERDICT_STRIP_PX + 3) * ratio;
     c.save();
     for (var i = 0; i < verdicts.at.length; i++) {
       var x0 = u.valToPos(sec(verdicts.at[i]), 'x', true);

@@ -382,7 +382,7 @@
     var reason = h('textarea', { id: 'confirm-reason', required: true, maxlength: 1024, rows: 3, 'aria-label': 'Reason' });
     var confirm = h('button', { type: 'submit', id: 'confirm-ok', class: 'danger' }, command.label);
     var cancel = h('button', { type: 'button', id: 'confirm-cancel', class: 'secondary' }, 'Cancel');
-    var form = h('form', { method: 'dialog' }, h('h2', { id: 'confirm-title' }, command.label + ' this rollout?'), h('p', null, command.help + '. The reason is kept in the log with your command.'), h('label', { for: 'confirm-reason' }, 'Reason'), reason, h('p', { class: 'dialog-buttons' }, cancel, confirm));
+    var form = h('form', { method: 'dialog' }, h('h2', { id: 'confirm-title' }, command.label + ' this rollout?'), h('p', null, command.help.charAt(0).toUpperCase() + command.help.slice(1) + '. The reason is kept in the log with your command.'), h('label', { for: 'confirm-reason' }, 'Reason'), reason, h('p', { class: 'dialog-buttons' }, cancel, confirm));
     var dialog = h('dialog', { id: 'confirm-dialog', 'aria-labelledby': 'confirm-title' }, form);
     document.body.appendChild(dialog);
     cancel.addEventListener('click', function () { dialog.close(); });
