@@ -51,12 +51,20 @@ export function recover(
       logger.error({ rolloutId, err: error }, 'rollout quarantined: its log cannot be loaded; the other rollouts run');
       continue;
     }
+    // Starting it (its recorder window, its sources) can fail on a stored spec this build cannot run (e.g. window 0,
+    // accepted by builds before specs had ranges): that rollout is quarantined as well.
+    if (!entry.session.view.terminal) {
+      try {
+        parts.activate(entry);
+      } catch (error) {
+        report.quarantined.push(runtime.quarantine(rolloutId, error));
+        logger.error({ rolloutId, err: error }, 'rollout quarantined: it cannot be started from its stored spec; the other rollouts run');
+        continue;
+      }
+      report.active++;
+    }
     rolloutIds.push(rolloutId);
     report.rollouts++;
-    if (!entry.session.view.terminal) {
-      report.active++;
-      parts.activate(entry);
-    }
   }
   // Windows a rollout's log holds, by start — read only for rollouts that have journal rows (a log holds every
   // rollout ever run; the journal only recent ones). A set, not the latest start: an older window whose append failed

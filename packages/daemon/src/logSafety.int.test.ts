@@ -1,0 +1,134 @@
+import Database from 'better-sqlite3';
+import { EventLog, parseSpecText } from '@sluice/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DaemonClient } from './client/DaemonClient.js';
+import { resolveDaemonConfig, type DaemonConfigInput } from './config/daemonConfig.js';
+import { Daemon } from './Daemon.js';
+import { createLogger } from './logger.js';
+import { runCli } from './testing/runCli.js';
+import { TEST_TOKEN } from './testing/startTestDaemon.js';
+
+/**
+ * One writer per log, read-only inspection and quarantine, on the real daemon (issue 11):
+ * - a second daemon on the same file is refused naming the first one's pid and address, while read-only commands work;
+ * - `--read-only` serves a log that does not verify for inspection and refuses every write;
+ * - a rollout whose stored spec cannot be run any more is quarantined and the others run.
+ */
+let dir = '';
+let db = '';
+const daemons: Daemon[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-safety-'));
+  db = join(dir, 'sluice.db');
+});
+afterEach(async () => {
+  for (const daemon of daemons.splice(0)) await daemon.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const spec = (id: string, window = 200): string =>
+  JSON.stringify({ id, service: 'checkout', baseline: 'v1', candidate: 'v2', window, stages: [{ name: 'canary', weightPercent: 10, durationMin: '1h', gates: [{ kind: 'errorRate', maxPercent: 20, samplesMin: 20 }] }] });
+
+async function start(overrides: Partial<DaemonConfigInput> = {}): Promise<Daemon> {
+  const config = resolveDaemonConfig({ flags: { db, listen: '127.0.0.1:0', tickMs: 20, windowGraceMs: 20, windowMsMin: 100, ...overrides }, env: {} });
+  const daemon = await Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false });
+  daemons.push(daemon);
+  return daemon;
+}
+
+describe('one writer per log', () => {
+  it('refuses a second daemon, naming the holder; read-only commands keep working', async () => {
+    const first = await start();
+    const client = new DaemonClient({ url: first.url, token: TEST_TOKEN });
+    expect((await client.createRollout(spec('alpha'))).status).toBe(201);
+    await expect(start()).rejects.toMatchObject({
+      code: 'SLUICE_E_CONFIG_INVALID',
+      message: expect.stringMatching(new RegExp(`already open for writing by sluice daemon \\(pid ${process.pid} on .* listening on ${first.address.replace(/[.[\]]/g, '\\$&')}`)),
+    });
+    // The refused daemon changed nothing: the first one still appends and answers.
+    expect((await client.postSamples('alpha', '{"variant":"canary","ok":true,"latencyMs":5}')).status).toBe(200);
+    // Readers work beside the writer.
+    const verify = await runCli('verify', '--db', db);
+    expect(verify.code).toBe(0);
+    const status = await runCli('status', '--db', db, 'alpha');
+    expect(status.code).toBe(0);
+    // A daemon started --read-only takes no lock: it can inspect the live file too.
+    const inspector = await start({ readOnly: true });
+    const answer = await fetch(`${inspector.url}/v1/rollouts/alpha`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(answer.status).toBe(200);
+  });
+});
+
+describe('--read-only', () => {
+  it('serves a log that does not verify, refuses every write, and leaves the file as it was', async () => {
+    const writer = await start();
+    const client = new DaemonClient({ url: writer.url, token: TEST_TOKEN });
+    expect((await client.createRollout(spec('alpha'))).status).toBe(201);
+    await writer.stop();
+    daemons.splice(0);
+    const raw = new Database(db);
+    raw.exec(`DROP TRIGGER events_refuse_update; UPDATE events SET at = at + 1 WHERE rollout_id = 'alpha' AND position = 0`);
+    const before = (raw.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    raw.close();
+
+    await expect(start()).rejects.toMatchObject({ code: 'SLUICE_E_CONFIG_INVALID', message: expect.stringMatching(/does not verify — rollout alpha position 0/) });
+    const inspector = await start({ readOnly: true });
+    const headers = { authorization: `Bearer ${TEST_TOKEN}` };
+    const ready = await fetch(`${inspector.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ ready: false, readOnly: true, recovery: { integrity: { state: 'broken', broken: { rolloutId: 'alpha', position: 0 } } } });
+    expect((await fetch(`${inspector.url}/v1/rollouts/alpha`, { headers })).status).toBe(200);
+    const head = await (await fetch(`${inspector.url}/v1/log/head`, { headers })).json();
+    expect(head).toMatchObject({ seq: before, link: expect.stringMatching(/^[0-9a-f]{64}$/), integrity: 'broken', readOnly: true });
+    for (const [path, body] of [
+      ['/v1/rollouts', spec('beta')],
+      ['/v1/rollouts/alpha/samples', '{"variant":"canary","ok":true,"latencyMs":5}'],
+      ['/v1/rollouts/alpha/commands/pause', '{}'],
+    ] as const) {
+      const refused = await fetch(`${inspector.url}${path}`, { method: 'POST', headers, body });
+      expect(refused.status, path).toBe(503);
+      expect(await refused.json()).toMatchObject({ error: { code: 'SLUICE_E_LOG_READ_ONLY' } });
+    }
+    const metrics = await (await fetch(`${inspector.url}/metrics`, { headers })).text();
+    expect(metrics).toMatch(/^sluice_read_only 1$/m);
+    expect(metrics).toMatch(/^sluice_log_chain_broken 1$/m);
+    await inspector.stop();
+    daemons.splice(0);
+    const after = new Database(db, { readonly: true });
+    expect((after.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(before);
+    after.close();
+  });
+});
+
+describe('quarantine', () => {
+  it('sets aside a rollout whose stored spec cannot be run and runs the others', async () => {
+    // A log written by an older build that accepted `window: 0` (issue 11): appended through EventLog, so it verifies.
+    const log = EventLog.open(db);
+    const bad = { ...parseSpecText(spec('legacy', 1_000), 'test'), window: 0 };
+    log.append('legacy', 0, [{ type: 'rollout.created', at: Date.now(), data: { spec: bad } }]);
+    log.close();
+    const daemon = await start();
+    const client = new DaemonClient({ url: daemon.url, token: TEST_TOKEN });
+    const ready = await fetch(`${daemon.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ recovery: { quarantined: [{ rolloutId: 'legacy', code: 'SLUICE_E_SAMPLE_INVALID', reason: expect.stringMatching(/window length/) }] } });
+    // The others run: a new rollout is created and takes samples.
+    expect((await client.createRollout(spec('fresh'))).status).toBe(201);
+    expect((await client.postSamples('fresh', '{"variant":"canary","ok":true,"latencyMs":5}')).status).toBe(200);
+    const list = await client.listRollouts();
+    expect(list.body).toMatchObject({ rollouts: [{ id: 'fresh' }], quarantined: [{ rolloutId: 'legacy' }] });
+    writeFileSync(join(dir, 'token'), `${TEST_TOKEN}\n`);
+    const status = await runCli('status', '--url', daemon.url, '--token-file', join(dir, 'token'));
+    expect(status.out).toMatch(/QUARANTINED legacy: SLUICE_E_SAMPLE_INVALID: .*window length/);
+    // Its id stays taken, and reading it says why it is not running.
+    await expect(client.createRollout(spec('legacy'))).rejects.toMatchObject({ message: expect.stringMatching(/409 SLUICE_E_SPEC_CONFLICT: rollout "legacy" exists in the log but is quarantined/) });
+    const one = await fetch(`${daemon.url}/v1/rollouts/legacy`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(one.status).toBe(409);
+    expect(await one.json()).toMatchObject({ error: { code: 'SLUICE_E_ROLLOUT_QUARANTINED' } });
+    expect(await (await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text()).toMatch(/^sluice_rollouts_quarantined 1$/m);
+  });
+});
