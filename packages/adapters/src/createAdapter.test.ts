@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAdapter } from './createAdapter.js';
+import { createAdapter, validateAdapterOptions } from './createAdapter.js';
 import { createWeightedRouter } from './inprocess/weightedRouter.js';
 
 const context = { rolloutId: 'r1' };
@@ -37,9 +37,20 @@ describe('createAdapter', () => {
   });
 
   it('names the implemented types for a type that does not exist yet', () => {
-    expect(() => createAdapter({ type: 'envoy', options: {} }, context)).toThrowError(
-      expect.objectContaining({ code: 'SLUICE_E_ADAPTER_OPTIONS', message: expect.stringMatching(/"envoy" is planned but not implemented yet; use one of: none, inprocess, nginx/) }),
+    expect(() => createAdapter({ type: 'haproxy', options: {} }, context)).toThrowError(
+      expect.objectContaining({ code: 'SLUICE_E_ADAPTER_OPTIONS', message: expect.stringMatching(/"haproxy" is planned but not implemented yet; use one of: none, inprocess, nginx/) }),
     );
     expect(() => createAdapter({ type: 'bogus' as never, options: {} }, context)).toThrow(/is unknown/);
+  });
+
+  it('checks every envoy option at once, and refuses the envoy adapter without the daemon\'s xDS server', () => {
+    expect(() => validateAdapterOptions({ type: 'envoy', options: { routeConfiguration: 'r', stableCluster: 'a', canaryCluster: 'a', nodes: ['n'], clientsMin: 2, resourcesFile: 'relative.yaml', extra: 1 } }, 'r1')).toThrowError(
+      expect.objectContaining({
+        code: 'SLUICE_E_ADAPTER_OPTIONS',
+        message: expect.stringMatching(/4 problem\(s\)[\s\S]*resourcesFile: must be an absolute path[\s\S]*unknown option\(s\) "extra"[\s\S]*must differ[\s\S]*not both/),
+      }),
+    );
+    expect(() => validateAdapterOptions({ type: 'envoy', options: { routeConfiguration: 'r', stableCluster: 'a', canaryCluster: 'b' } }, 'r1')).not.toThrow();
+    expect(() => createAdapter({ type: 'envoy', options: { routeConfiguration: 'r', stableCluster: 'a', canaryCluster: 'b' } }, context)).toThrow(/no xDS server; start it with --xds-listen HOST:PORT/);
   });
 });

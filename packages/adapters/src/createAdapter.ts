@@ -1,4 +1,6 @@
-import { ADAPTER_TYPES, SluiceError, type AdapterRef, type TrafficAdapter } from '@sluice/core';
+import { ADAPTER_TYPES, SluiceError, type AdapterRef, type TrafficAdapter, type WeightState } from '@sluice/core';
+import { createEnvoyAdapter, envoyRouteSpec } from './envoy/envoyAdapter.js';
+import type { XdsControlPlane } from './envoy/xdsControlPlane.js';
 import { createInprocessAdapter } from './inprocess/inprocessAdapter.js';
 import { createKubernetesAdapter } from './kubernetes/kubernetesAdapter.js';
 import { checkWholePercents, type WeightPlan } from './kubernetes/stageWeights.js';
@@ -14,10 +16,14 @@ export interface AdapterContext {
   /** Rollout the adapter serves; appears in its log lines. */
   rolloutId: string;
   logger?: AdapterLogger;
+  /** The daemon's xDS control plane (`sluice daemon --xds-listen`), which the envoy adapter serves its route on. */
+  xds?: XdsControlPlane;
+  /** Weight and generation in force according to the log, for adapters that serve the state themselves (envoy). */
+  inForce?: WeightState;
 }
 
-/** Adapter types this package implements; the other types the spec names (envoy, haproxy) are planned. */
-export const IMPLEMENTED_ADAPTER_TYPES = ['none', 'inprocess', 'nginx', 'kubernetes'] as const;
+/** Adapter types this package implements; the other types the spec names (haproxy) are planned. */
+export const IMPLEMENTED_ADAPTER_TYPES = ['none', 'inprocess', 'nginx', 'kubernetes', 'envoy'] as const;
 
 /**
  * Creates the adapter a spec's `adapter` section names, validating its options. Throws SluiceError
@@ -34,6 +40,8 @@ export function createAdapter(ref: AdapterRef, context: AdapterContext): Traffic
       return createNginxAdapter(options, context);
     case 'kubernetes':
       return createKubernetesAdapter(options, context);
+    case 'envoy':
+      return createEnvoyAdapter(options, context);
     default: {
       const known = (ADAPTER_TYPES as readonly string[]).includes(ref.type);
       throw new SluiceError(
@@ -50,7 +58,9 @@ export function createAdapter(ref: AdapterRef, context: AdapterContext): Traffic
  * daemon can refuse a rollout with bad adapter options when it is created rather than at its first apply.
  */
 export function validateAdapterOptions(ref: AdapterRef, rolloutId: string, plan?: WeightPlan): void {
-  void createAdapter(ref, { rolloutId });
+  // The envoy adapter needs the daemon's xDS server to exist; its options and resources file are checked without it.
+  if (ref.type === 'envoy') void envoyRouteSpec(ref.options ?? {}, rolloutId);
+  else void createAdapter(ref, { rolloutId });
   // Weights the traffic layer cannot represent are refused now, not at the stage that needs them (Istio: whole percents).
   if (ref.type === 'kubernetes' && plan) checkWholePercents((ref.options as { kind?: unknown } | undefined)?.kind, plan, rolloutId);
 }
