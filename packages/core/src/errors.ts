@@ -1,6 +1,8 @@
 /**
- * Every expected failure in @sluice/core is a SluiceError with a stable `code`. Callers match on `code`, never on
- * the message; the daemon maps codes to HTTP statuses in one table. Messages say what was wrong, where, and what to do.
+ * Every expected failure of Sluice is a SluiceError with a stable `code`: this class is the one root of the errors of
+ * every package (@sluice/adapters' AdapterError, @sluice/daemon's DaemonError derive from it). Callers match on
+ * `code`, never on the message; the daemon maps codes to HTTP statuses in one table. Messages say what was wrong,
+ * where, and what to do.
  */
 export type SluiceErrorCode =
   | 'SLUICE_E_SPEC_INVALID'
@@ -24,12 +26,35 @@ export type SluiceErrorCode =
   | 'SLUICE_E_ADAPTER_READ'
   | 'SLUICE_E_TRAFFIC_MODEL_INVALID';
 
-export class SluiceError extends Error {
-  readonly code: SluiceErrorCode;
-  constructor(code: SluiceErrorCode, message: string, options?: { cause?: unknown }) {
+/** The shape of every Sluice error code; the packages' unions (SluiceErrorCode, the daemon's codes) narrow it. */
+export type ErrorCodeFormat = `SLUICE_E_${string}`;
+
+/**
+ * The brand every Sluice error carries. `Symbol.for` returns the same symbol to every copy of this package in the
+ * process, so an error thrown by another copy (two versions of @sluice/core installed side by side) is still
+ * recognised — where `instanceof` against one copy's class would say no (undici's `Symbol.for('undici.error.UND_ERR')`).
+ */
+const kSluiceError = Symbol.for('sluice.error');
+
+export class SluiceError<Code extends ErrorCodeFormat = SluiceErrorCode> extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SluiceError';
     this.code = code;
+  }
+
+  /**
+   * `x instanceof SluiceError` holds for a Sluice error from any copy of the package (by the brand); for subclasses
+   * it is the usual prototype check. Prefer `isSluiceError` and the `code`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === SluiceError) return isSluiceError(value);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
+  get [kSluiceError](): true {
+    return true;
   }
 }
 
@@ -136,6 +161,15 @@ export class RolloutExistsError extends SluiceError {
   }
 }
 
-export function isSluiceError(value: unknown): value is SluiceError {
-  return value instanceof SluiceError;
+/**
+ * Whether `value` is an error of any Sluice package, from any copy of it (the brand, not the prototype chain). Its
+ * `code` may be one this copy does not know; match it against the codes you handle.
+ */
+export function isSluiceError(value: unknown): value is SluiceError<ErrorCodeFormat> {
+  return typeof value === 'object' && value !== null && (value as { [kSluiceError]?: unknown })[kSluiceError] === true;
+}
+
+/** A coded validation error (spec, traffic model, adapter options) with its list of `issues`, from any copy. */
+export function isValidationError(value: unknown): value is SpecValidationError {
+  return isSluiceError(value) && Array.isArray((value as { issues?: unknown }).issues);
 }

@@ -1,6 +1,6 @@
 // Public API of @sluice/core. Everything exported is named here; nothing internal leaks.
-export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError, EventInvalidError, RolloutNotFoundError, RolloutExistsError, isSluiceError } from './errors.js';
-export type { SluiceErrorCode, ValidationIssue } from './errors.js';
+export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError, EventInvalidError, RolloutNotFoundError, RolloutExistsError, isSluiceError, isValidationError } from './errors.js';
+export type { SluiceErrorCode, ErrorCodeFormat, ValidationIssue } from './errors.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
 export { parseSpecText, validateSpec, gateNameOf } from './spec/parseSpec.js';
 export type { SpecValidationOptions } from './spec/parseSpec.js';

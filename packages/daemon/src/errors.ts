@@ -1,9 +1,9 @@
-import { isSluiceError, type SluiceErrorCode } from '@sluice/core';
+import { isSluiceError, SluiceError, type SluiceErrorCode } from '@sluice/core';
 
 /**
- * Every expected failure of the daemon and the CLI is a DaemonError with a stable `code`. Core failures stay
- * SluiceErrors with core codes; `httpStatusOf` maps both to HTTP statuses in one table (tRPC's getHTTPStatusCode).
- * Messages say what was wrong, where, and what to do.
+ * Every expected failure of the daemon and the CLI is a DaemonError with a stable `code`, a SluiceError like those of
+ * core and the adapters (one root, recognised by `isSluiceError` across package copies). `httpStatusOf` maps every
+ * code to an HTTP status in one table (tRPC's getHTTPStatusCode). Messages say what was wrong, where, and what to do.
  */
 export type DaemonErrorCode =
   | 'SLUICE_E_CONFIG_INVALID'
@@ -35,29 +35,29 @@ export type DaemonErrorCode =
   | 'SLUICE_E_WEBHOOK_DELIVERY'
   | 'SLUICE_E_WEBHOOK_SECRET_MISSING';
 
-export class DaemonError extends Error {
-  readonly code: DaemonErrorCode;
+export class DaemonError extends SluiceError<DaemonErrorCode> {
   /** Extra fields returned in the HTTP error body (e.g. the rejected lines of a batch). */
   readonly details: Record<string, unknown> | undefined;
   constructor(code: DaemonErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DaemonError';
-    this.code = code;
     this.details = options?.details;
   }
 }
 
+/** Whether `value` is a DaemonError of this copy of the daemon. For errors of any package, use `isSluiceError` and the code. */
 export function isDaemonError(value: unknown): value is DaemonError {
   return value instanceof DaemonError;
 }
 
+/** Every code of every package: core's (adapters use core's) and the daemon's. */
 export type ErrorCode = SluiceErrorCode | DaemonErrorCode;
 
 /**
- * The one table from error code to HTTP status. A code missing here answers 500; the unit test checks every code
- * known at build time is listed, so adding a code without a status fails a test rather than the build of others.
+ * The one table from error code to HTTP status. The compiler checks it lists every code (`satisfies`): a new code in
+ * core or the daemon does not build until it has its status here.
  */
-export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+export const HTTP_STATUS_BY_CODE = {
   // core
   SLUICE_E_SPEC_PARSE: 400,
   SLUICE_E_SPEC_INVALID: 422,
@@ -105,16 +105,20 @@ export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   SLUICE_E_PROMETHEUS_NO_DATA: 503,
   SLUICE_E_WEBHOOK_DELIVERY: 502,
   SLUICE_E_WEBHOOK_SECRET_MISSING: 500,
-};
+} as const satisfies Record<ErrorCode, number>;
 
 /** The HTTP status of any thrown value: its code's status, or 500 for anything that is not a coded error. */
 export function httpStatusOf(error: unknown): number {
   const code = codeOf(error);
-  return (code && HTTP_STATUS_BY_CODE[code]) ?? 500;
+  return code === undefined ? 500 : HTTP_STATUS_BY_CODE[code];
 }
 
-/** The stable code of a coded error (core or daemon), or undefined for anything else. */
+/** Whether `code` is one this build knows (another copy of a package may throw codes this one does not). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(HTTP_STATUS_BY_CODE, code);
+}
+
+/** The stable code of a Sluice error of any package, or undefined for anything else (or a code this build does not know). */
 export function codeOf(error: unknown): ErrorCode | undefined {
-  if (isDaemonError(error) || isSluiceError(error)) return error.code;
-  return undefined;
+  return isSluiceError(error) && isErrorCode(error.code) ? error.code : undefined;
 }

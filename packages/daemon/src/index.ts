@@ -10,7 +10,7 @@ export { ensureTokenFile, readTokenFile, defaultTokenFile } from './config/token
 export { createLogger } from './logger.js';
 export { DaemonClient } from './client/DaemonClient.js';
 export type { DaemonClientOptions, ApiAnswer } from './client/DaemonClient.js';
-export { DaemonError, isDaemonError, httpStatusOf, HTTP_STATUS_BY_CODE } from './errors.js';
+export { DaemonError, isDaemonError, httpStatusOf, codeOf, isErrorCode, HTTP_STATUS_BY_CODE } from './errors.js';
 export type { DaemonErrorCode, ErrorCode } from './errors.js';
 export { runDemo, DEMO_DEFAULTS } from './demo/runDemo.js';
 export type { DemoOptions, DemoResult } from './demo/runDemo.js';

@@ -64,15 +64,14 @@ async function runWithCommander(argv: readonly string[], io: CliIo, entries: rea
   }
 }
 
-/** Exit codes of the daemon's error codes that mean "bad flags or configuration" rather than a failed operation. */
+/** Error codes that mean "bad flags or configuration" (exit 2) rather than a failed operation (exit 1). */
 const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['SLUICE_E_CONFIG_INVALID', 'SLUICE_E_LISTEN_NOT_LOOPBACK', 'SLUICE_E_TOKEN_FILE']);
 
-/** Prints a command's failure and returns its exit code: coded errors by code, anything else is a bug (70). */
+/** Prints a command's failure and returns its exit code: Sluice errors (of any package) by code, anything else is a bug (70). */
 async function reportFailure(error: unknown, io: CliIo): Promise<number> {
-  // Loaded here, not at start-up: by now the command has loaded the packages anyway.
+  // Loaded here, not at start-up: by now the command has loaded core anyway.
   const { isSluiceError } = await import('@sluice/core');
-  const { isDaemonError } = await import('../errors.js');
-  if (isDaemonError(error) || isSluiceError(error)) {
+  if (isSluiceError(error)) {
     io.err(`sluice: ${error.message}\n`);
     if (error.code === 'SLUICE_E_DAEMON_UNREACHABLE') return EXIT.unreachable;
     if (USAGE_ERROR_CODES.has(error.code)) return EXIT.usage;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { isSluiceError, SpecValidationError } from '@sluice/core';
-import { codeOf, httpStatusOf, isDaemonError } from '../errors.js';
+import { isSluiceError, isValidationError } from '@sluice/core';
+import { codeOf, DaemonError, httpStatusOf } from '../errors.js';
 
 /** Writes a JSON response. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -16,9 +16,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function errorBody(error: unknown): { status: number; body: { error: Record<string, unknown> } } {
   const status = httpStatusOf(error);
   const code = codeOf(error) ?? 'SLUICE_E_INTERNAL';
-  const known = isDaemonError(error) || isSluiceError(error);
+  const known = isSluiceError(error);
   const body: Record<string, unknown> = { code, message: known ? (error as Error).message : 'internal error; see the daemon log' };
-  if (isDaemonError(error) && error.details) Object.assign(body, error.details);
-  if (error instanceof SpecValidationError) body.issues = error.issues;
+  if (error instanceof DaemonError && error.details) Object.assign(body, error.details);
+  if (isValidationError(error)) body.issues = error.issues;
   return { status, body: { error: body } };
 }

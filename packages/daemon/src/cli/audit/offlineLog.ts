@@ -1,30 +1,14 @@
 import { EventLog, SluiceError, isSluiceError, type RolloutSummary } from '@sluice/core';
-import { statSync } from 'node:fs';
-import { isDaemonError } from '../../errors.js';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
 
 /**
  * Opening a log file for the offline commands (`audit`, `events --db`, `status --db`): read-only, so it is safe on the
- * live daemon's file, with errors that say what is wrong with the file and what to do.
- * @throws SluiceError SLUICE_E_LOG_SCHEMA for a missing file, an empty file, or a file that is not a Sluice log.
+ * live daemon's file. EventLog.open says what is wrong with the file and what to do, by code: a missing file or a
+ * database that is not a Sluice log (SLUICE_E_LOG_SCHEMA), an empty, truncated or non-SQLite file (SLUICE_E_LOG_CORRUPT).
  */
 export function openLogReadonly(file: string): EventLog {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new SluiceError('SLUICE_E_LOG_SCHEMA', `no event log at ${file}: the file does not exist — check the --db path`);
-  }
-  if (size === 0) throw new SluiceError('SLUICE_E_LOG_SCHEMA', `${file} is empty, not a Sluice event log — check the --db path`);
-  try {
-    return EventLog.open(file, { readonly: true });
-  } catch (error) {
-    if (isSluiceError(error) && /not a database/i.test(error.message)) {
-      throw new SluiceError('SLUICE_E_LOG_SCHEMA', `${file} is not a Sluice event log (not an SQLite database) — check the --db path`, { cause: error });
-    }
-    throw error;
-  }
+  return EventLog.open(file, { readonly: true });
 }
 
 /** Rollout ids named in a "not found" message; the rest are counted. */
@@ -49,7 +33,7 @@ export function requireRollout(log: EventLog, id: string): RolloutSummary {
  * --json, else one line on stderr. Anything that is not a coded error is a bug and is rethrown.
  */
 export function offlineUsageError(command: string, file: string, json: boolean | undefined, io: CliIo, error: unknown): never {
-  if (!isSluiceError(error) && !isDaemonError(error)) throw error;
+  if (!isSluiceError(error)) throw error;
   if (json) io.out(`${JSON.stringify({ ok: false, file, error: { code: error.code, message: error.message } })}\n`);
   else io.err(`sluice ${command}: ${error.message}\n`);
   throw new CliExit(EXIT.usage);

@@ -77,7 +77,7 @@ describe('sluice audit', () => {
     expect(missing).toMatchObject({ code: 2, err: expect.stringContaining('does not exist') });
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'not a database at all, just some text that is long enough to have a header\n'.repeat(10));
-    expect(await run('audit', '--db', text)).toMatchObject({ code: 2, err: expect.stringContaining('is not a Sluice event log') });
+    expect(await run('audit', '--db', text)).toMatchObject({ code: 2, err: expect.stringContaining('not a Sluice event log') });
     const other = join(dir, 'other.db');
     new Database(other).exec('CREATE TABLE t (x INTEGER)');
     expect(await run('audit', '--db', other)).toMatchObject({ code: 2, err: expect.stringContaining('not a Sluice event log') });

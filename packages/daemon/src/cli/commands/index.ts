@@ -27,7 +27,7 @@ export const commandEntries: readonly CommandEntry[] = [
   {
     name: 'verify',
     usage: '[options]',
-    description: 'Recompute every hash chain of an event log file; exit 1 naming the first broken link',
+    description: 'Recompute every chain of an event log file (and its ingest journal); exit 1 naming the first broken link',
     load: async () => (await import('./verify.js')).registerVerify,
   },
   {
