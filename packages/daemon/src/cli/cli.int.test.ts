@@ -52,7 +52,7 @@ describe('sluice CLI against a daemon', () => {
       expect(uncreatable.err).toMatch(/cannot create the directory of --db .*token\/sluice\.db: .* — pass a --db path in a directory the daemon can write/);
       const foreign = await run(['daemon', '--db', join(dir, 'notes.db'), '--token-file', tokenFile, '--listen', '127.0.0.1:0']);
       expect(foreign.code).toBe(EXIT.usage);
-      expect(foreign.err).toMatch(/cannot open event log .*notes\.db: .* — --db must be a Sluice event log/);
+      expect(foreign.err).toMatch(/notes\.db is not a SQLite database .*: not a Sluice event log, or a damaged one — check the --db path/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -42,7 +42,7 @@ describe('sluice simulate', () => {
     writeFileSync(join(dir, 'notes.db'), 'not a database');
     const foreign = await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'faulty.json'), '--db', join(dir, 'notes.db'));
     expect(foreign.code).toBe(2);
-    expect(foreign.err).toMatch(/cannot open event log .*notes\.db: .* — --db must be a Sluice event log/);
+    expect(foreign.err).toMatch(/notes\.db is not a SQLite database .* — --db must be a Sluice event log/);
     const db = join(dir, 'events.db');
     await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'faulty.json'), '--db', db);
     const again = await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'faulty.json'), '--db', db);
