@@ -22,6 +22,7 @@ describe('sluice demo', () => {
     expect(result.faulty.outcome).toBe('rolledBack');
     expect(result.healthy.samplesAccepted).toBeGreaterThan(0);
     expect(result.replayCommand).toContain(`--rollout ${result.faulty.rolloutId}`);
+    expect(result.reportCommand).toMatch(new RegExp(`^npx sluice report --db .*demo\\.db ${result.faulty.rolloutId} --out .*${result.faulty.rolloutId}\\.html$`));
     expect(lines.join('\n')).toContain('rollback: canary error rate');
 
     const log = EventLog.open(result.db, { readonly: true });

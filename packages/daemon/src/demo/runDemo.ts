@@ -43,6 +43,8 @@ export interface DemoResult {
   healthy: DemoRolloutResult;
   faulty: DemoRolloutResult;
   replayCommand: string;
+  /** `sluice report` of the faulty rollout: one HTML page with its timeline, gates and evidence (docs/report.md). */
+  reportCommand: string;
 }
 
 export const DEMO_DEFAULTS = { dir: '.sluice', faultRate: 0.3, extraLatencyMs: 400, requestsPerSecond: 200, stageMs: 5_000, windowMs: 1_000 } as const;
@@ -73,7 +75,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       extraLatencyMs: options.extraLatencyMs,
     });
     const shownDb = relative(process.cwd(), resolve(db)) || db;
-    return { db: resolve(db), daemonLog: resolve(daemonLog), healthy, faulty, replayCommand: `npx sluice replay --db ${shownDb} --rollout ${faulty.rolloutId}` };
+    return {
+      db: resolve(db),
+      daemonLog: resolve(daemonLog),
+      healthy,
+      faulty,
+      replayCommand: `npx sluice replay --db ${shownDb} --rollout ${faulty.rolloutId}`,
+      reportCommand: `npx sluice report --db ${shownDb} ${faulty.rolloutId} --out ${join(relative(process.cwd(), resolve(options.dir)) || '.', `${faulty.rolloutId}.html`)}`,
+    };
   } finally {
     await stable.close();
     await daemon.stop();

@@ -40,7 +40,9 @@ export function registerDemo(program: Command, io: CliIo): void {
             `Daemon log (one JSON line per decision): ${result.daemonLog}\n` +
             `Re-run the judge over the recorded inputs and check every decision:\n\n  ${result.replayCommand}\n\n` +
             `Ask the log why the faulty rollout rolled back (timeline, gate verdicts, the deciding evidence):\n\n` +
-            `  ${result.replayCommand.replace('sluice replay', 'sluice audit').replace('--rollout ', '')}\n`,
+            `  ${result.replayCommand.replace('sluice replay', 'sluice audit').replace('--rollout ', '')}\n\n` +
+            `See it as one HTML page (timeline, gate charts with their evidence, per-stage table; opens offline):\n\n` +
+            `  ${result.reportCommand}\n`,
         );
       }
       if (result.healthy.outcome !== 'completed' || result.faulty.outcome !== 'rolledBack') throw new CliExit(EXIT.failure);
