@@ -5,7 +5,7 @@
 # Sluice's examples and tests run their own private instance with their own config, data directory and loopback port.
 # The package's postinstall may start the system service on a machine with an init system; we forbid that with
 # policy-rc.d for the duration of the install, only when we create that file ourselves.
-# scripts/ensure-nginx.sh and scripts/ensure-prometheus.sh are the two callers.
+# scripts/ensure-nginx.sh, scripts/ensure-prometheus.sh and scripts/ensure-kubectl.sh are callers.
 set -eu
 
 if [ "$#" -ne 4 ]; then
