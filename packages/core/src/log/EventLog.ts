@@ -8,6 +8,7 @@ import { eventHash, GENESIS_HASH } from './eventHash.js';
 import { checkRolloutId, decodeEventRow, decodeRecordedRow, prepareNewEvent, type EventRow, type RecordedRow } from './eventRow.js';
 import { chainLink, checkpointSeal, GENESIS_LINK, headSeal, type ChainHead, type ChainKey } from './logChain.js';
 import { checkSchema, migrate, SCHEMA_VERSION } from './migrations.js';
+import { RolloutLifecycleQueries, type RolloutEnd, type RolloutLifecycle } from './rolloutLifecycle.js';
 import { WriterLock } from './writerLock.js';
 
 export interface EventLogOptions {
@@ -81,6 +82,7 @@ export class EventLog {
   private readonly pageStatement: Statement<[string, number, number], EventRow>;
   private readonly pageAllStatement: Statement<[number, number], EventRow>;
   private readonly recordedPageStatement: Statement<[string, number, number], RecordedRow>;
+  private readonly lifecycle: RolloutLifecycleQueries;
   private readonly appendTransaction: Transaction<(rolloutId: string, expectedPosition: number, prepared: readonly PreparedEvent[]) => AnyStoredEvent[]>;
 
   private constructor(file: string, db: SqliteDatabase, options: EventLogOptions, schemaVersion: number, writerLock: WriterLock | null) {
@@ -108,6 +110,7 @@ export class EventLog {
     this.recordedPageStatement = db
       .prepare<[string, number, number], RecordedRow>('SELECT position, type, version, at, data FROM events WHERE rollout_id = ? AND position >= ? ORDER BY position LIMIT ?')
       .raw(true);
+    this.lifecycle = new RolloutLifecycleQueries(db);
     this.appendTransaction = db.transaction((rolloutId: string, expectedPosition: number, prepared: readonly PreparedEvent[]) =>
       this.appendPrepared(rolloutId, expectedPosition, prepared),
     );
@@ -357,6 +360,28 @@ export class EventLog {
         const { rolloutId, events, firstAt, lastAt } = row as RolloutSummary;
         return { rolloutId, events, firstAt, lastAt };
       });
+  }
+
+  /**
+   * Every rollout in creation order with its end, if it ended — one query on the lifecycle index (schema 3), without
+   * reading any rollout's events: how a daemon finds its active rollouts among thousands of ended ones.
+   */
+  rolloutLifecycles(): RolloutLifecycle[] {
+    return this.lifecycle.all();
+  }
+
+  /**
+   * Ended rollouts, most recently ended first: at most `limit` (≤ ENDED_PAGE_MAX) of those whose end has a sequence
+   * number below `beforeSeq` (paging: pass the last one's `seq`). Reads the lifecycle index only.
+   */
+  endedRollouts(page: { limit: number; beforeSeq?: number }): RolloutEnd[] {
+    return this.lifecycle.ended(page.beforeSeq ?? Number.MAX_SAFE_INTEGER, page.limit);
+  }
+
+  /** The event at `position` of a rollout, validated and upgraded like `read`, or undefined when there is none. */
+  eventAt(rolloutId: string, position: number): AnyStoredEvent | undefined {
+    const row = this.rowOf(rolloutId, position);
+    return row === undefined ? undefined : decodeEventRow(row, this.upgraders);
   }
 
   close(): void {
