@@ -29,6 +29,8 @@ import { checkAtStart, describeBroken, verifyInBackground, type IntegrityReport 
 import { RolloutRuntime, type AdapterFactory, type RolloutEntry } from './runtime/RolloutRuntime.js';
 import { RolloutService } from './runtime/RolloutService.js';
 import { Scheduler } from './runtime/Scheduler.js';
+import { XdsHost } from './xds/xdsHost.js';
+import { checkEnvoySpec } from './xds/checkEnvoySpec.js';
 
 export interface DaemonOptions {
   config: DaemonConfig;
@@ -96,6 +98,8 @@ export class Daemon {
   readonly #prober: HealthProber;
   readonly #poller: PrometheusPoller;
   readonly #accessLogs: AccessLogSources;
+  /** The xDS server of the envoy adapter (`--xds-listen`), if configured. */
+  readonly #xds: XdsHost | undefined;
   readonly #server: Server;
   readonly #logger: Logger;
   #ready = false;
@@ -163,7 +167,9 @@ export class Daemon {
         (options.onFatal ?? defaultOnFatal)(error);
       },
     });
-    const adapterFactory: AdapterFactory = options.createAdapter ?? ((rollout) => createAdapter(rollout.spec.adapter, { rolloutId: rollout.id, logger: logger.child({ rolloutId: rollout.id }) }));
+    this.#xds = config.xdsListen ? new XdsHost({ config, logger, runtime }) : undefined;
+    const xds = this.#xds;
+    const adapterFactory: AdapterFactory = options.createAdapter ?? ((rollout) => createAdapter(rollout.spec.adapter, { rolloutId: rollout.id, logger: logger.child({ rolloutId: rollout.id }), ...(xds ? { xds: xds.plane, inForce: xds.inForce(rollout.id) } : {}) }));
     this.#reconciler = new Reconciler(
       runtime,
       { applyTimeoutMs: config.applyTimeoutMs, applyAttemptsMax: config.applyAttemptsMax, readBackIntervalMs: config.readBackIntervalMs, now,
@@ -220,6 +226,7 @@ export class Daemon {
       log: this.log,
       now,
       windowMsMin: config.windowMsMin,
+      checkSpec: (spec) => checkEnvoySpec(spec, xds),
     });
     service.refuseWritesWhen(() => (this.#readOnlyReason === undefined ? undefined : new SluiceError('SLUICE_E_LOG_READ_ONLY', this.#readOnlyReason)));
     this.#server = createApiServer({
@@ -284,6 +291,8 @@ export class Daemon {
         daemon.scheduler.start();
         daemon.#reconciler.tick();
       }
+      // After recovery and before ready: the xDS server serves every envoy rollout at the weight the log has in force.
+      await daemon.#xds?.start(daemon.log);
       daemon.metrics.setLogChain({ headSeq: daemon.log.logHead()?.seq ?? 0, quarantined: daemon.#recovery.quarantined.length, readOnly: daemon.#readOnlyReason !== undefined });
       daemon.#ready = true;
       daemon.#startBackgroundVerify(options.logger);
@@ -305,6 +314,16 @@ export class Daemon {
     return `http://${this.address}`;
   }
 
+  /** `host:port` of the xDS server, when the daemon runs one (`--xds-listen`). */
+  get xdsAddress(): string | undefined {
+    return this.#xds?.address;
+  }
+
+  /** The xDS server (`--xds-listen`): its control plane says which clients hold what. */
+  get xds(): XdsHost | undefined {
+    return this.#xds;
+  }
+
   get recovery(): RecoveryReport | undefined {
     return this.#recovery;
   }
@@ -316,6 +335,7 @@ export class Daemon {
     for (const entry of this.runtime.entries()) this.#prober.stop(entry.id);
     await this.#poller.close();
     await this.#accessLogs.stopAll();
+    await this.#xds?.stop();
     if (this.#server.listening) {
       // Stop accepting, commit what is queued so its requests get their answers, give in-flight requests a bounded
       // moment to finish, then cut what is left (event streams, slow clients). A batch cut before its answer may be

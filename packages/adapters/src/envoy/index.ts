@@ -8,6 +8,7 @@ export { XdsControlPlane, AckWaitError, STREAMS_MAX } from './xdsControlPlane.js
 export type { AckExpectation, AckCheck, ClientStatus, RouteOwnerSpec } from './xdsControlPlane.js';
 export { startGrpcServer, GRPC_MESSAGE_BYTES_MAX } from './grpcServer.js';
 export type { GrpcServerHandle, GrpcTls } from './grpcServer.js';
+export type { Server as GrpcServer } from '@grpc/grpc-js';
 export { readResourcesFile, parseResources, RESOURCES_FILE_BYTES_MAX, RESOURCES_MAX } from './resourcesFile.js';
 export type { ResourceSet, XdsResource, ClusterInfo } from './resourcesFile.js';
 export { renderRouteConfiguration, basisPoints, TOTAL_WEIGHT } from './routeConfiguration.js';

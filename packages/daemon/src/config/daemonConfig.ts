@@ -35,8 +35,17 @@ export const daemonConfigSchema = z
     chainKeyFile: z.string().min(1).optional(),
     // The shortest rollout `window` accepted (docs/spec.md). Only tests and demos lower it; never below 100 ms.
     windowMsMin: z.int().min(100).max(1_000).default(1_000),
+    // The xDS (ADS) server of the envoy adapter and the Envoy access-log service (docs/adapters/envoy.md); off unless set.
+    xdsListen: z.string().min(1).refine(isListenAddress, { message: 'is not host:port — use e.g. 127.0.0.1:18000 or [::1]:18000' }).optional(),
+    // TLS of the xDS server: certificate chain and key (PEM files, both or neither), and a CA that clients' certificates must chain to (mTLS).
+    xdsTlsCert: z.string().min(1).optional(),
+    xdsTlsKey: z.string().min(1).optional(),
+    xdsTlsClientCa: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => (c.xdsTlsCert === undefined) === (c.xdsTlsKey === undefined), { message: 'give both --xds-tls-cert and --xds-tls-key, or neither', path: ['xdsTlsKey'] })
+  .refine((c) => c.xdsTlsClientCa === undefined || c.xdsTlsCert !== undefined, { message: '--xds-tls-client-ca needs --xds-tls-cert and --xds-tls-key (mutual TLS is TLS first)', path: ['xdsTlsClientCa'] })
+  .refine((c) => c.xdsListen !== undefined || (c.xdsTlsCert === undefined && c.xdsTlsClientCa === undefined), { message: 'the --xds-tls-* settings need --xds-listen', path: ['xdsListen'] });
 
 export type DaemonConfig = z.output<typeof daemonConfigSchema>;
 export type DaemonConfigInput = z.input<typeof daemonConfigSchema>;
@@ -60,6 +69,10 @@ export const CONFIG_ENV: Record<Key, string> = {
   readOnly: 'SLUICE_READ_ONLY',
   chainKeyFile: 'SLUICE_CHAIN_KEY_FILE',
   windowMsMin: 'SLUICE_WINDOW_MS_MIN',
+  xdsListen: 'SLUICE_XDS_LISTEN',
+  xdsTlsCert: 'SLUICE_XDS_TLS_CERT',
+  xdsTlsKey: 'SLUICE_XDS_TLS_KEY',
+  xdsTlsClientCa: 'SLUICE_XDS_TLS_CLIENT_CA',
 };
 
 const BOOLEAN_KEYS = new Set<Key>(['openReads', 'allowNonLoopback', 'readOnly']);

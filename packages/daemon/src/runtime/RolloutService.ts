@@ -1,6 +1,6 @@
 import { validateAdapterOptions } from '@sluice/adapters';
 import { validateAccessLogSource } from '../sources/accessLogSource.js';
-import { OPERATOR_COMMANDS, parseSpecText, SpecValidationError, type AnyStoredEvent, type EventLog, type OperatorCommand } from '@sluice/core';
+import { OPERATOR_COMMANDS, parseSpecText, SpecValidationError, type AnyStoredEvent, type EventLog, type OperatorCommand, type RolloutSpec } from '@sluice/core';
 import { DaemonError } from '../errors.js';
 import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
 import { BATCH_LINES_MAX, countLines, parseSampleLines, REJECTED_LINES_REPORTED_MAX, type RejectedLine } from '../ingest/parseSamples.js';
@@ -33,7 +33,11 @@ export class RolloutService {
   readonly #now: () => number;
   readonly #windowMsMin: number | undefined;
 
-  constructor(parts: { runtime: RolloutRuntime; pipeline: IngestPipeline; log: EventLog; now: () => number; windowMsMin?: number }) {
+  /** Checks of a new spec that only the daemon can make (the envoy adapter needs its xDS server); throw to refuse. */
+  readonly #checkSpec: ((spec: RolloutSpec) => void) | undefined;
+
+  constructor(parts: { runtime: RolloutRuntime; pipeline: IngestPipeline; log: EventLog; now: () => number; windowMsMin?: number; checkSpec?: (spec: RolloutSpec) => void }) {
+    this.#checkSpec = parts.checkSpec;
     this.#runtime = parts.runtime;
     this.#pipeline = parts.pipeline;
     this.#log = parts.log;
@@ -66,7 +70,7 @@ export class RolloutService {
     const spec = parseSpecText(specText, 'request body', this.#windowMsMin === undefined ? {} : { windowMsMin: this.#windowMsMin });
     // What core only carries through — the Prometheus source, the adapter's and the access log's options — is checked
     // now (422), not at the first apply or poll, and all at once: every problem in one answer, not one per attempt.
-    checkAll([() => prometheusSourceOf(spec), () => validateAdapterOptions(spec.adapter, spec.id, spec), () => validateAccessLogSource(spec.sources.accessLog)]);
+    checkAll([() => prometheusSourceOf(spec), () => validateAdapterOptions(spec.adapter, spec.id, spec), () => validateAccessLogSource(spec.sources.accessLog), () => this.#checkSpec?.(spec)]);
     const { entry, created } = this.#runtime.create(spec, this.#now());
     return { created, rollout: rolloutJson(entry) };
   }

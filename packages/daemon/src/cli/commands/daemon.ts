@@ -22,6 +22,10 @@ export function registerDaemon(program: Command, io: CliIo): void {
     .option('--read-only', 'inspect a log without writing: serve reads, refuse writes, drive no adapter — also for a log whose chain is broken (env SLUICE_READ_ONLY)')
     .option('--chain-key-file <file>', 'HMAC key of the keyed chain, at least 32 bytes (env SLUICE_CHAIN_KEY_FILE; default: unkeyed SHA-256 chain)')
     .option('--window-ms-min <ms>', 'shortest rollout window accepted, 100–1000, for tests and demos (env SLUICE_WINDOW_MS_MIN; default 1000)')
+    .option('--xds-listen <host:port>', 'serve xDS (ADS) for the envoy adapter and the Envoy access-log service there; loopback only unless --allow-non-loopback (env SLUICE_XDS_LISTEN; default off)')
+    .option('--xds-tls-cert <file>', 'PEM certificate chain of the xDS server; with --xds-tls-key it serves TLS (env SLUICE_XDS_TLS_CERT)')
+    .option('--xds-tls-key <file>', 'PEM private key of --xds-tls-cert (env SLUICE_XDS_TLS_KEY)')
+    .option('--xds-tls-client-ca <file>', 'PEM CA bundle; xDS clients must present a certificate it signed (mutual TLS) (env SLUICE_XDS_TLS_CLIENT_CA)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       // Everything the daemon creates — the log and its -wal/-shm/-journal files (SQLite gives them the log's mode),
       // the lock, the token file and its directory — is readable by its user only: the log holds every decision and
@@ -40,6 +44,10 @@ export function registerDaemon(program: Command, io: CliIo): void {
           readOnly: flags.readOnly,
           chainKeyFile: flags.chainKeyFile,
           windowMsMin: flags.windowMsMin,
+          xdsListen: flags.xdsListen,
+          xdsTlsCert: flags.xdsTlsCert,
+          xdsTlsKey: flags.xdsTlsKey,
+          xdsTlsClientCa: flags.xdsTlsClientCa,
         },
         env: process.env,
         configFile: flags.config as string | undefined,
@@ -49,7 +57,7 @@ export function registerDaemon(program: Command, io: CliIo): void {
       const logger = createLogger(config.logLevel);
       if (created) logger.info({ tokenFile }, 'created a new API token file');
       const daemon = await Daemon.start({ config: { ...config, tokenFile }, token, logger });
-      io.err(`sluice daemon listening on http://${daemon.address} (db ${config.db}, token ${tokenFile})\n`);
+      io.err(`sluice daemon listening on http://${daemon.address} (db ${config.db}, token ${tokenFile})${daemon.xdsAddress ? `, xDS on ${daemon.xdsAddress}` : ''}\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           logger.info({ signal }, 'stopping');
