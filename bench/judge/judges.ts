@@ -107,7 +107,7 @@ function intervalPooler(intervalMs: number): (w: SummaryWindow) => IntervalMeasu
 type ErrorRateConfig = Extract<GateConfig, { kind: 'errorRate' }>;
 /** The default template's canary and ramp error breaker: maxPercent 20 over blocks of 20 canary requests. */
 export const DEFAULT_BREAKER = { maxPercent: 20, samplesMin: 20 } as const;
-const BREAKER_CONTEXT: GateContext = { stage: { name: 'canary' } as StageSpec, stageIndex: 0, stageEnteredAt: 0, weightAppliedPercent: null, weightAppliedAt: 0, windowMs: 5_000 };
+const BREAKER_CONTEXT: GateContext = { stage: { name: 'canary' } as StageSpec, stageIndex: 0, stageEnteredAt: 0, weightAppliedPercent: null, weightAppliedAt: 0, windowMs: 5_000, stageElapsedMs: null };
 
 /**
  * The default template's error-rate breaker at `confidence` (0: the observed rate against the bound, as before the

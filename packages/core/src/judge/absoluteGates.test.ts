@@ -14,6 +14,7 @@ const context: GateContext = {
   weightAppliedPercent: 1,
   weightAppliedAt: 0,
   windowMs: WINDOW_MS,
+  stageElapsedMs: null,
 };
 
 function windowEvent(i: number, canary: { count: number; errors: number; latencyMs: number }): NewInputEvent {

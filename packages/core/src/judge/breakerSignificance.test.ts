@@ -16,7 +16,7 @@ import { gateEvaluatorFor } from './registry.js';
  * drawn from seeded generators, so every run checks the same cases.
  */
 const WINDOW_MS = 5_000;
-const context: GateContext = { stage: { name: 'canary' } as StageSpec, stageIndex: 0, stageEnteredAt: 0, weightAppliedPercent: 1, weightAppliedAt: 0, windowMs: WINDOW_MS };
+const context: GateContext = { stage: { name: 'canary' } as StageSpec, stageIndex: 0, stageEnteredAt: 0, weightAppliedPercent: 1, weightAppliedAt: 0, windowMs: WINDOW_MS, stageElapsedMs: null };
 const EMPTY_BASELINE: VariantWindow = { count: 0, errors: 0, latencyHistogram: '' };
 /** The canary stage of the default template at 200 requests/s: 1% is ~10 canary requests per 5 s window. */
 const CANARY_REQUESTS_PER_WINDOW = 10;

@@ -1,4 +1,5 @@
-import type { Evidence, Verdict } from '../events/eventTypes.js';
+import type { Evidence } from '../events/eventTypes.js';
+import { logHarmBoundOf, type ComparativeJudgment, type ComparativeSettings } from './comparativeJudgment.js';
 import type { RelativeRiskTestState } from './relativeRiskTest.js';
 import { formatPercent, oncePerGateConfig, percentOf, roundForEvidence } from './windowStats.js';
 
@@ -25,16 +26,6 @@ export function addTotals(totals: ComparativeTotals, add: Omit<ComparativeTotals
   };
 }
 
-/**
- * Verdict of a comparative gate: `fail` once the worse-side e-process has crossed 1/α; `pass` once the not-worse side
- * has crossed it and the stage has at least `samplesMin` canary samples; `inconclusive` otherwise.
- */
-export function comparativeVerdict(test: RelativeRiskTestState, totals: ComparativeTotals, samplesMin: number): Verdict {
-  if (test.rejectedNotWorse) return 'fail';
-  if (test.rejectedWorse && totals.canaryCount >= samplesMin && totals.canaryCount > 0) return 'pass';
-  return 'inconclusive';
-}
-
 /** A comparative gate's settings as its evidence states them, the same for every window. */
 const settingsTextOf = oncePerGateConfig((gate: { alpha: number; tolerance: number }) => {
   const logBound = Math.log(1 / gate.alpha);
@@ -49,15 +40,20 @@ const settingsTextOf = oncePerGateConfig((gate: { alpha: number; tolerance: numb
   };
 });
 
-/** The evidence every comparative evaluation carries: counts, rates, both e-values (log), the bound, α, tolerance. */
+/**
+ * The evidence every comparative evaluation carries: counts, rates, both e-values (log), the bound, α, tolerance. A
+ * spec stored before Judge II (no `passRule`) gets exactly the evidence it got then, so replay compares equal; new
+ * specs add the margin's floor, the not-worse boundary, the harm bound and why a pass is a pass.
+ */
 export function comparativeEvidence(
   what: string,
-  verdict: Verdict,
-  test: RelativeRiskTestState,
-  totals: ComparativeTotals,
-  gate: { alpha: number; tolerance: number; samplesMin: number },
+  judgment: ComparativeJudgment,
+  fold: { test: RelativeRiskTestState; totals: ComparativeTotals; notWorseBoundaryRho: number },
+  gate: ComparativeSettings,
   extra: Record<string, unknown> = {},
 ): Evidence {
+  const { test, totals } = fold;
+  const verdict = judgment.verdict;
   const canaryRate = percentOf(totals.canaryEvents, totals.canaryCount);
   const baselineRate = percentOf(totals.baselineEvents, totals.baselineCount);
   const relativeRisk = canaryRate !== null && baselineRate !== null && baselineRate > 0 ? canaryRate / baselineRate : null;
@@ -66,12 +62,16 @@ export function comparativeEvidence(
   const settings = settingsTextOf(gate);
   const { limit, boundText } = settings;
   const rates = `canary ${what} ${formatPercent(canaryRate)} (${totals.canaryEvents}/${totals.canaryCount}) vs baseline ${formatPercent(baselineRate)} (${totals.baselineEvents}/${totals.baselineCount})`;
+  const judgeII = gate.passRule !== undefined;
+  const margin = judgeII ? marginTextOf(gate) : limit;
   let conclusion: string;
   if (verdict === 'fail') conclusion = `worse than ${limit} with confidence ${settings.confidence} (e-value ${fmtE(Math.max(logWorse, test.logEValueWorseMax))} ≥ ${boundText})`;
-  else if (verdict === 'pass') conclusion = `not worse than ${limit} with confidence ${settings.confidence} (e-value ${fmtE(test.logEValueNotWorseMax)} ≥ ${boundText})`;
-  else if (test.rejectedWorse) conclusion = `not worse than ${limit}, waiting for ${gate.samplesMin} canary samples`;
+  else if (verdict === 'pass' && judgment.passedBy === 'noHarm')
+    conclusion = `no evidence of harm after the stage's minimum duration (e-value ${fmtE(logWorse)} < ${fmtE(logHarmBoundOf(gate.alpha))}, fail bound ${boundText}); not worse than ${margin} not shown yet (e-value ${fmtE(logNotWorse)})`;
+  else if (verdict === 'pass') conclusion = `not worse than ${margin} with confidence ${settings.confidence} (e-value ${fmtE(test.logEValueNotWorseMax)} ≥ ${boundText})`;
+  else if (test.rejectedWorse) conclusion = `not worse than ${margin}, waiting for ${gate.samplesMin} canary samples`;
   else conclusion = `not enough evidence yet (e-values ${fmtE(logWorse)} worse, ${fmtE(logNotWorse)} not worse; bound ${boundText})`;
-  return {
+  const evidence: Evidence = {
     summary: `${rates}: ${conclusion}`,
     canaryCount: totals.canaryCount,
     canaryEvents: totals.canaryEvents,
@@ -91,9 +91,23 @@ export function comparativeEvidence(
     alpha: gate.alpha,
     tolerance: gate.tolerance,
     samplesMin: gate.samplesMin,
-    ...extra,
   };
+  if (judgeII) {
+    evidence.passRule = gate.passRule;
+    evidence.marginFloorPercent = gate.marginFloorPercent ?? 0;
+    evidence.notWorseBoundaryRelativeRisk = roundForEvidence(fold.notWorseBoundaryRho);
+    evidence.logHarmBound = roundForEvidence(logHarmBoundOf(gate.alpha));
+    evidence.passedBy = judgment.passedBy;
+  }
+  return Object.assign(evidence, extra);
 }
+
+/** "max(130% of baseline, baseline + 0.05 points)", or the relative limit alone without a floor. */
+const marginTextOf = oncePerGateConfig((gate: ComparativeSettings) => {
+  const relative = `${roundForEvidence((1 + gate.tolerance) * 100, 4)}% of baseline`;
+  const floor = gate.marginFloorPercent ?? 0;
+  return floor > 0 ? `max(${relative}, baseline + ${roundForEvidence(floor, 4)} points)` : relative;
+});
 
 function fmtE(logValue: number): string {
   const value = Math.exp(logValue);

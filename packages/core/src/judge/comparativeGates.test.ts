@@ -9,7 +9,7 @@ import { gateEvaluatorFor } from './registry.js';
 import { initialRelativeRiskTest, updateRelativeRiskTest } from './relativeRiskTest.js';
 
 const WINDOW_MS = 5_000;
-const context: GateContext = { stage: { name: 'ramp' } as StageSpec, stageIndex: 1, stageEnteredAt: 0, weightAppliedPercent: 10, weightAppliedAt: 0, windowMs: WINDOW_MS };
+const context: GateContext = { stage: { name: 'ramp' } as StageSpec, stageIndex: 1, stageEnteredAt: 0, weightAppliedPercent: 10, weightAppliedAt: 0, windowMs: WINDOW_MS, stageElapsedMs: null };
 
 type Arm = { count: number; errors: number; latencyMs?: number };
 function windowEvent(i: number, baseline: Arm, canary: Arm): NewInputEvent {

@@ -1,7 +1,8 @@
 import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator } from './gate.js';
-import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
-import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
+import { comparativeEvidence, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
+import { foldComparativeWindow, judgeComparative } from './comparativeJudgment.js';
+import { initialRelativeRiskTest, onsetSlotOf, type RelativeRiskTestState } from './relativeRiskTest.js';
 import { isMixedWeightWindow } from './windowStats.js';
 
 type CompareErrorRateConfig = Extract<GateConfig, { kind: 'compareErrorRate' }>;
@@ -15,24 +16,26 @@ type CompareErrorRateConfig = Extract<GateConfig, { kind: 'compareErrorRate' }>;
 export interface CompareErrorRateState {
   test: RelativeRiskTestState;
   totals: ComparativeTotals;
+  /** The not-worse side's boundary for the last window (1 + tolerance, or higher with the margin's absolute floor). */
+  notWorseBoundaryRho: number;
 }
 
 export const compareErrorRateEvaluator: GateEvaluator<CompareErrorRateState> = {
   kind: 'compareErrorRate',
-  init: () => ({ test: initialRelativeRiskTest(), totals: emptyTotals() }),
+  init: (config) => ({ test: initialRelativeRiskTest(), totals: emptyTotals(), notWorseBoundaryRho: 1 + (config as CompareErrorRateConfig).tolerance }),
   observe(config, state, event, context) {
     if (event.type !== 'samples.window') return null;
     const gate = config as CompareErrorRateConfig;
     const { canary, baseline } = event.data;
     const window = { onsetSlot: onsetSlotOf(event.data.windowStartAt, context.stageEnteredAt), canaryCount: canary.count, baselineCount: baseline.count, canaryEvents: canary.errors, baselineEvents: baseline.errors };
-    const next: CompareErrorRateState = {
-      test: updateRelativeRiskTest(state.test, window, gate.tolerance, gate.alpha),
-      totals: addTotals(state.totals, window),
-    };
-    const verdict = comparativeVerdict(next.test, next.totals, gate.samplesMin);
+    const next: CompareErrorRateState = foldComparativeWindow(state.test, state.totals, window, gate);
+    const judgment = judgeComparative(next.test, next.totals, gate, context.stageElapsedMs, context.stage.durationMin);
     return {
       state: next,
-      result: { verdict, evidence: comparativeEvidence('error rate', verdict, next.test, next.totals, gate, { mixedWeight: isMixedWeightWindow(event.data, context) }) },
+      result: {
+        verdict: judgment.verdict,
+        evidence: comparativeEvidence('error rate', judgment, next, gate, { mixedWeight: isMixedWeightWindow(event.data, context) }),
+      },
     };
   },
 };

@@ -1,8 +1,9 @@
 import type { GateConfig } from '../spec/specSchema.js';
 import type { GateEvaluator } from './gate.js';
 import { addBaselineWindow, baselineQuantileMs, emptyBaselineQuantile, type BaselineQuantileEstimate } from './baselineQuantile.js';
-import { addTotals, comparativeEvidence, comparativeVerdict, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
-import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from './relativeRiskTest.js';
+import { comparativeEvidence, emptyTotals, type ComparativeTotals } from './comparativeEvidence.js';
+import { foldComparativeWindow, judgeComparative } from './comparativeJudgment.js';
+import { initialRelativeRiskTest, onsetSlotOf, type RelativeRiskTestState } from './relativeRiskTest.js';
 import { sparseCountSlowerThanMs } from '../histogram/index.js';
 import { isMixedWeightWindow, oncePerGateConfig, roundForEvidence, windowHistogram } from './windowStats.js';
 
@@ -23,6 +24,8 @@ export interface CompareLatencyState {
   totals: ComparativeTotals;
   baselineEstimate: BaselineQuantileEstimate;
   lastThresholdMs: number | null;
+  /** The not-worse side's boundary for the last judged window (1 + tolerance, or higher with the absolute floor). */
+  notWorseBoundaryRho: number;
 }
 
 /** Where the threshold comes from, as the evidence says it. */
@@ -32,14 +35,20 @@ const thresholdSourceOf = oncePerGateConfig((gate: CompareLatencyConfig) =>
 
 export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
   kind: 'compareLatency',
-  init: () => ({ test: initialRelativeRiskTest(), totals: emptyTotals(), baselineEstimate: emptyBaselineQuantile(), lastThresholdMs: null }),
+  init: (config) => ({
+    test: initialRelativeRiskTest(),
+    totals: emptyTotals(),
+    baselineEstimate: emptyBaselineQuantile(),
+    lastThresholdMs: null,
+    notWorseBoundaryRho: 1 + (config as CompareLatencyConfig).tolerance,
+  }),
   observe(config, state, event, context) {
     if (event.type !== 'samples.window') return null;
     const gate = config as CompareLatencyConfig;
     const { canary, baseline } = event.data;
     const thresholdMs = gate.thresholdMs ?? baselineQuantileMs(state.baselineEstimate);
     const baselineHistogram = baseline.count > 0 ? windowHistogram(baseline) : null;
-    let { test, totals } = state;
+    let { test, totals, notWorseBoundaryRho } = state;
     if (thresholdMs !== null) {
       const window = {
         onsetSlot: onsetSlotOf(event.data.windowStartAt, context.stageEnteredAt),
@@ -48,23 +57,23 @@ export const compareLatencyEvaluator: GateEvaluator<CompareLatencyState> = {
         canaryEvents: canary.count > 0 ? sparseCountSlowerThanMs(windowHistogram(canary), thresholdMs) : 0,
         baselineEvents: baselineHistogram ? sparseCountSlowerThanMs(baselineHistogram, thresholdMs) : 0,
       };
-      test = updateRelativeRiskTest(test, window, gate.tolerance, gate.alpha);
-      totals = addTotals(totals, window);
+      ({ test, totals, notWorseBoundaryRho } = foldComparativeWindow(test, totals, window, gate));
     }
     const next: CompareLatencyState = {
       test,
       totals,
+      notWorseBoundaryRho,
       baselineEstimate:
         gate.thresholdMs === undefined && baselineHistogram ? addBaselineWindow(state.baselineEstimate, baselineHistogram, baseline.count, gate.baselineQuantile) : state.baselineEstimate,
       lastThresholdMs: thresholdMs,
     };
-    const verdict = comparativeVerdict(next.test, next.totals, gate.samplesMin);
+    const judgment = judgeComparative(next.test, next.totals, gate, context.stageElapsedMs, context.stage.durationMin);
     const what = `share slower than ${thresholdMs === null ? '(threshold not set yet)' : `${roundForEvidence(thresholdMs, 4)} ms`}`;
     return {
       state: next,
       result: {
-        verdict,
-        evidence: comparativeEvidence(what, verdict, next.test, next.totals, gate, {
+        verdict: judgment.verdict,
+        evidence: comparativeEvidence(what, judgment, next, gate, {
           thresholdMs: thresholdMs === null ? null : roundForEvidence(thresholdMs),
           thresholdSource: thresholdSourceOf(gate),
           baselineSamplesForThreshold: next.baselineEstimate.samples,

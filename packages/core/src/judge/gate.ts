@@ -17,6 +17,12 @@ export interface GateContext {
   weightAppliedAt: number | null;
   /** Window length of the rollout, ms. */
   windowMs: number;
+  /**
+   * Time the stage has run at the input being judged (from the verified weight, paused time excluded), or null before
+   * the weight is verified or at stage entry. Gates that may pass once the stage's minimum duration is reached
+   * (`passRule: noHarm`) read it.
+   */
+  stageElapsedMs: number | null;
 }
 
 export interface GateResult {

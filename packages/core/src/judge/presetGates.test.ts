@@ -6,7 +6,7 @@ import { uniformSampleWindow } from '../simulate/variantWindow.js';
 import type { GateContext, GateResult } from './gate.js';
 import { gateEvaluatorFor } from './registry.js';
 
-const context: GateContext = { stage: { name: 'canary' } as StageSpec, stageIndex: 0, stageEnteredAt: 0, weightAppliedPercent: 10, weightAppliedAt: 0, windowMs: 60_000 };
+const context: GateContext = { stage: { name: 'canary' } as StageSpec, stageIndex: 0, stageEnteredAt: 0, weightAppliedPercent: 10, weightAppliedAt: 0, windowMs: 60_000, stageElapsedMs: null };
 
 /** One 60 s window per interval, so each window closes one interval. */
 function minute(i: number, canary: { count: number; errors: number; latencyMs?: number }): NewInputEvent {

@@ -89,16 +89,28 @@ export interface WindowEvents {
 /**
  * Folds one window into the test. A window without both arms or without any event carries no information.
  *
+ * `notWorseBoundaryRho` is the boundary of the not-worse side when it differs from the worse side's 1 + tolerance: the
+ * non-inferiority margin with an absolute floor (comparativeJudgment.ts) makes it max(1 + tolerance, 1 + floor / r_b) for
+ * an upper estimate of the baseline's rate r_b fixed before this window. Any boundary fixed before the window keeps
+ * each factor's conditional mean ≤ 1 under "ρ ≥ that boundary", so the not-worse side stays a test supermartingale.
+ *
  * Runs twice per window per comparative gate, so it is written as plain loops over the grid (no closures, iterators
  * or intermediate arrays): judging a window is a few hundred floating-point operations and should not cost more in
  * allocation and garbage collection than in arithmetic.
  */
-export function updateRelativeRiskTest(state: RelativeRiskTestState, window: WindowEvents, toleranceRatio: number, alpha: number): RelativeRiskTestState {
+export function updateRelativeRiskTest(
+  state: RelativeRiskTestState,
+  window: WindowEvents,
+  toleranceRatio: number,
+  alpha: number,
+  notWorseBoundaryRho: number = 1 + toleranceRatio,
+): RelativeRiskTestState {
   const total = window.canaryEvents + window.baselineEvents;
   if (window.canaryCount <= 0 || window.baselineCount <= 0 || total <= 0) return state;
   const share = window.canaryCount / (window.canaryCount + window.baselineCount);
   const boundaryRho = 1 + toleranceRatio;
   const p0 = canaryEventProbability(share, boundaryRho);
+  const p0NotWorse = notWorseBoundaryRho === boundaryRho ? p0 : canaryEventProbability(share, notWorseBoundaryRho);
   const x = window.canaryEvents;
   const y = window.baselineEvents;
   // Components of slots k+1 … slot start now: Σ_{j=k+1..slot} 1/(j(j+1)) = 1/(k+1) − 1/(slot+1).
@@ -109,7 +121,7 @@ export function updateRelativeRiskTest(state: RelativeRiskTestState, window: Win
   const notWorse: number[] = [];
   for (let k = 0; k < GRID_STEPS; k++) {
     worse.push(windowLogLikelihoodRatio(share, boundaryRho * RATIO_WORSE[k]!, p0, x, y) + logAddExp(state.logLikelihoodRatiosWorse[k]!, logOnsetWeight));
-    notWorse.push(state.logLikelihoodRatiosNotWorse[k]! + windowLogLikelihoodRatio(share, boundaryRho * RATIO_NOT_WORSE[k]!, p0, x, y));
+    notWorse.push(state.logLikelihoodRatiosNotWorse[k]! + windowLogLikelihoodRatio(share, notWorseBoundaryRho * RATIO_NOT_WORSE[k]!, p0NotWorse, x, y));
   }
   const logBound = Math.log(1 / alpha);
   const logEWorse = logEValueWorseOf(worse, slot);

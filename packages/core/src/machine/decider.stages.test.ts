@@ -45,7 +45,8 @@ describe('progressing: the stage clock and evidence start when the weight is app
   });
 
   it('does not pass before durationMin, passes once durationMin and samplesMin are met and all gates pass', () => {
-    spec.given([...scenario('progressing'), ...healthyWindows(6, 51)]).when(input.window(s(56), 10)).thenTypes(['gate.evaluated']);
+    // The window's pass is not new (verdictLog.ts): nothing is appended until the stage passes.
+    spec.given([...scenario('progressing'), ...healthyWindows(6, 51)]).when(input.window(s(56), 10)).thenTypes([]);
     spec.given([...scenario('progressing'), ...healthyWindows(6, 56)]).when(input.window(s(61), 10)).thenTypes(['gate.evaluated', 'stage.entered', 'weight.desired'])
       .thenView((v) => expect(v).toMatchObject({ stageIndex: 1, stageName: 'ramp', desiredWeightPercent: 50, desiredGeneration: 2, lastVerdicts: {}, canarySamplesInStage: 0 }));
   });
@@ -64,12 +65,44 @@ describe('progressing: the stage clock and evidence start when the weight is app
     spec.given([input.created({ ...base, stages })]).when(input.applied(1, 5, s(1))).thenTypes(['stage.entered', 'weight.desired']);
   });
 
-  it('no data is never a pass: a gate without a verdict keeps the stage until durationMax', () => {
+  it('no data is never a pass: a gate without a verdict keeps the stage until durationMax, then holds (default)', () => {
     const stages = base.stages.map((st) => ({ ...st, gates: [{ kind: 'health' as const, failuresMax: 3 }] }));
     const given = [...scenario('progressing', { ...base, stages }), ...healthyWindows(6, 296)];
     spec.given(given).when(input.tick(s(300))).then([]);
+    spec.given(given).when(input.tick(s(301))).thenTypes(['stage.held'])
+      .thenView((v) => {
+        expect(v.phase).toBe('holding');
+        expect(v.holdReason).toMatchObject({ stage: 'canary', evidence: { reason: 'maxDuration', summary: expect.stringContaining('health no verdict') as string } });
+        expect(v.rollback).toBeNull();
+      });
+  });
+
+  it('onMaxDuration: rollback rolls back at durationMax when a gate has no verdict (missing evidence, by choice)', () => {
+    const stages = base.stages.map((st) => ({ ...st, onMaxDuration: { action: 'rollback' as const }, gates: [{ kind: 'health' as const, failuresMax: 3 }] }));
+    const given = [...scenario('progressing', { ...base, stages }), ...healthyWindows(6, 296)];
     spec.given(given).when(input.tick(s(301))).thenTypes(['rollback.started', 'weight.desired'])
       .thenView((v) => expect(v.rollback).toMatchObject({ reason: 'maxDuration', stage: 'canary', evidence: { summary: expect.stringContaining('health no verdict') as string } }));
+  });
+
+  it('a stage held at durationMax keeps judging: a failure then rolls back, a pass then advances', () => {
+    const stages = base.stages.map((st) => ({ ...st, gates: [{ kind: 'health' as const, failuresMax: 2 }] }));
+    const held = [...scenario('progressing', { ...base, stages }), ...healthyWindows(6, 296), input.tick(s(301))];
+    spec.given([...held, input.health(false, s(305))]).when(input.health(false, s(310)))
+      .thenTypes(['gate.evaluated', 'rollback.started', 'weight.desired'])
+      .thenView((v) => expect(v.rollback).toMatchObject({ reason: 'health', gate: 'health' }));
+    spec.given(held).when(input.health(true, s(305)))
+      .thenTypes(['gate.evaluated', 'stage.entered', 'weight.desired'])
+      .thenView((v) => {
+        expect(v.phase).toBe('progressing');
+        expect(v.stageIndex).toBe(1);
+        expect(v.holdReason).toBeNull();
+      });
+  });
+
+  it('a stage held after a failed gate (onFail: hold) does not judge while it waits', () => {
+    const stages = base.stages.map((st) => ({ ...st, onFail: 'hold' as const, gates: [{ kind: 'health' as const, failuresMax: 1 }] }));
+    const held = [...scenario('progressing', { ...base, stages }), input.health(false, s(5))];
+    spec.given(held).when(input.health(true, s(400))).then([]);
   });
 
   it('a gate kind without an evaluator is reported inconclusive at stage entry and never passes', () => {

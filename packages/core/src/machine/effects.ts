@@ -135,6 +135,19 @@ export function maxDurationCause(context: RolloutContext, at: number): RollbackC
   };
 }
 
+/**
+ * Holds a stage that reached durationMax without passing (onMaxDuration: hold): missing evidence is not evidence of
+ * harm, so the stage alerts (`stage.held`) and waits for an operator instead of rolling back, while its gates keep
+ * judging. The evidence is the max-duration cause's, marked `reason: maxDuration` (it names no gate: no gate failed).
+ */
+export function holdAtMaxDuration(context: RolloutContext, at: number): Step {
+  const cause = maxDurationCause(context, at);
+  const stage = currentStage(context).name;
+  const evidence = { ...cause.evidence, summary: `${cause.evidence.summary}; holding for an operator (promote, rollback or abort) while the gates keep judging`, reason: 'maxDuration' };
+  const holdReason = { stage, evidence };
+  return { context: { ...context, holdReason }, decisions: [{ type: 'stage.held', at, data: holdReason }] };
+}
+
 /** Next gradual-rollback step, once the current one was held for stepDuration. */
 export function nextRollbackStep(context: RolloutContext, at: number): Step {
   const rollback = context.rollback;

@@ -3,6 +3,7 @@ import type { GateContext } from '../judge/gate.js';
 import { gateNameOf } from '../spec/parseSpec.js';
 import { storableEvidence } from './storableEvidence.js';
 import { currentStage, specOf, type GateEvaluatorLookup, type RolloutContext, type Step } from './rolloutContext.js';
+import { stageElapsedMs } from './stageElapsed.js';
 
 /**
  * Folding judged inputs (sample windows, health checks, metrics, ticks) through the current stage's gates. Pure: the
@@ -13,7 +14,8 @@ import { currentStage, specOf, type GateEvaluatorLookup, type RolloutContext, ty
 /** Kinds whose failure blocks the stage from passing but never rolls back or holds (they report, not judge). */
 export const BLOCKING_ONLY_GATE_KINDS: readonly string[] = ['sampleRatio'];
 
-export function gateContextOf(context: RolloutContext): GateContext {
+/** What a gate knows of its stage when it judges an input at `at` (null at stage entry: nothing judged yet). */
+export function gateContextOf(context: RolloutContext, at: number | null = null): GateContext {
   const stage = currentStage(context);
   return {
     stage,
@@ -22,6 +24,7 @@ export function gateContextOf(context: RolloutContext): GateContext {
     weightAppliedPercent: context.stageWeightAppliedAt === null ? null : stage.weightPercent,
     weightAppliedAt: context.stageWeightAppliedAt,
     windowMs: specOf(context).window,
+    stageElapsedMs: at === null ? null : stageElapsedMs(context, at),
   };
 }
 
@@ -66,7 +69,7 @@ export function isJudgedInput(context: RolloutContext, input: NewInputEvent): bo
 export function observeGates(context: RolloutContext, input: NewInputEvent, lookup: GateEvaluatorLookup): Step {
   if (!isJudgedInput(context, input)) return { context, decisions: [] };
   const stage = currentStage(context);
-  const gateContext = gateContextOf(context);
+  const gateContext = gateContextOf(context, input.at);
   const decisions: NewDecisionEvent[] = [];
   let gateStates = context.gateStates;
   let lastVerdicts = context.lastVerdicts;
@@ -123,4 +126,36 @@ export function describeVerdicts(context: RolloutContext): string {
   const gates = currentStage(context).gates;
   if (gates.length === 0) return 'no gates';
   return gates.map((gate) => `${gateNameOf(gate)} ${context.lastVerdicts[gateNameOf(gate)]?.verdict ?? 'no verdict'}`).join(', ');
+}
+
+/**
+ * The decision types that act on the gates' verdicts — the moments a stage passes, fails, holds, is extended or is
+ * left. An input that makes one of them (or moves the rollout to another phase or stage, which covers the decisions a
+ * phase change makes without a decision of its own, such as a completion at 100% already in force) "decides": the
+ * verdict log then appends every gate's latest verdict that it has not appended yet (verdictLog.ts). A new decision
+ * kind that acts on verdicts belongs in this list.
+ */
+export const VERDICT_DECIDING_DECISIONS: ReadonlySet<string> = new Set([
+  'stage.entered',
+  'stage.awaitingApproval',
+  'stage.held',
+  'stage.extended',
+  'rollback.started',
+  'completed',
+  'aborted',
+]);
+
+/** What isDecidingStep compares before and after an input. */
+export interface StepPoint {
+  phase: string;
+  context: RolloutContext;
+}
+
+/** Whether an input decided something from its stage's verdicts (see VERDICT_DECIDING_DECISIONS). */
+export function isDecidingStep(before: StepPoint, after: StepPoint, decisions: readonly NewDecisionEvent[]): boolean {
+  if (before.phase !== after.phase) return true;
+  if (before.context.stageIndex !== after.context.stageIndex || before.context.stageEnteredAt !== after.context.stageEnteredAt) return true;
+  if (before.context.extensions !== after.context.extensions) return true;
+  for (const decision of decisions) if (VERDICT_DECIDING_DECISIONS.has(decision.type)) return true;
+  return false;
 }

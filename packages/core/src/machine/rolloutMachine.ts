@@ -84,6 +84,8 @@ export function createRolloutMachine(lookup: GateEvaluatorLookup) {
       extendStage: effect((context, _e, at) => effects.extendStage(context, at)),
       rollBackOnGate: effect((context, _e, at) => effects.startRollback(context, effects.gateFailureCause(failed(context)), at)),
       rollBackOnMaxDuration: effect((context, _e, at) => effects.startRollback(context, effects.maxDurationCause(context, at), at)),
+      holdAtMaxDuration: effect((context, _e, at) => effects.holdAtMaxDuration(context, at)),
+      releaseHold: effect((context) => ({ context: { ...context, holdReason: null }, decisions: [] })),
       rollBackOnCommand: effect((context, event, at) => effects.startRollback(context, effects.operatorCause(command(event)), at)),
       nextRollbackStep: effect((context, _e, at) => effects.nextRollbackStep(context, at)),
       completeRollback: effect((context, _e, at) => effects.completeRollback(context, at)),
@@ -105,6 +107,8 @@ export function createRolloutMachine(lookup: GateEvaluatorLookup) {
       isLastStage: ({ context }) => context.spec !== null && context.stageIndex === context.spec.stages.length - 1,
       isMaxDurationReached: ({ context, event }) => clockAtOf(event) !== null && isMaxDurationReachedAt(context, clockAtOf(event)!),
       canExtendStage: ({ context }) => canExtendStage(context),
+      isHoldAtMaxDuration: ({ context }) => context.spec?.stages[context.stageIndex]?.onMaxDuration.action === 'hold',
+      isHeldAtMaxDuration: ({ context }) => context.holdReason !== null && context.holdReason.evidence.reason === 'maxDuration',
       isCompletionApplied: ({ context }) => context.completionGeneration !== null && context.appliedGeneration >= context.completionGeneration && context.appliedWeightPercent === 100,
       isRollbackStepDue: ({ context, event }) => clockAtOf(event) !== null && isRollbackStepDueAt(context, clockAtOf(event)!),
       isRollbackFinished: ({ context }) => isRollbackFinished(context),
@@ -133,6 +137,7 @@ export function createRolloutMachine(lookup: GateEvaluatorLookup) {
           { guard: and(['isStagePassed', 'isLastStage']), target: 'completing', actions: 'beginCompletion' },
           { guard: 'isStagePassed', actions: 'enterNextStage' },
           { guard: and(['isMaxDurationReached', 'canExtendStage']), actions: 'extendStage' },
+          { guard: and(['isMaxDurationReached', 'isHoldAtMaxDuration']), target: 'holding', actions: 'holdAtMaxDuration' },
           { guard: 'isMaxDurationReached', target: 'rollingBack', actions: 'rollBackOnMaxDuration' },
         ],
       },
@@ -157,8 +162,23 @@ export function createRolloutMachine(lookup: GateEvaluatorLookup) {
         },
       },
       holding: {
-        // Waits for an operator; gates are not judged meanwhile, the failed verdict stays as the hold reason.
-        on: { ...promotion, ...stopping, ...rejectOtherCommands('holding') },
+        // Waits for an operator. After a gate failed (onFail: hold) the gates are not judged meanwhile and the failed
+        // verdict stays as the hold reason. A stage held at its maximum duration (onMaxDuration: hold, Judge II) keeps
+        // its gates judging: a fail still rolls back (or holds on it), and a stage that passes later advances by itself.
+        on: {
+          'samples.window': { guard: 'isHeldAtMaxDuration', actions: 'observeGates' },
+          'health.checked': { guard: 'isHeldAtMaxDuration', actions: 'observeGates' },
+          'metric.observed': { guard: 'isHeldAtMaxDuration', actions: 'observeGates' },
+          tick: { guard: 'isHeldAtMaxDuration', actions: 'observeGates' },
+          ...promotion,
+          ...stopping,
+          ...rejectOtherCommands('holding'),
+        },
+        always: [
+          { guard: and(['isHeldAtMaxDuration', 'hasFailedGateRollingBack']), target: 'rollingBack', actions: 'rollBackOnGate' },
+          { guard: and(['isHeldAtMaxDuration', 'hasFailedGateHolding']), actions: 'holdStage' },
+          { guard: and(['isHeldAtMaxDuration', 'isStagePassed']), target: 'progressing', actions: 'releaseHold' },
+        ],
       },
       completing: {
         on: { ...stopping, ...rejectOtherCommands('completing') },

@@ -64,8 +64,8 @@ describe('RolloutSession over a real SQLite log', () => {
     session.ingest(input.applied(1, 5, s(1)));
     expect(session.ingest(input.tick(s(30)))).toEqual([]);
     expect(log.nextPosition(spec.id)).toBe(4);
-    expect(session.ingest(input.tick(s(301))).map((e) => e.type)).toEqual(['rollback.started', 'weight.desired']);
-    expect([...log.read(spec.id, 4)].map((e) => e.type)).toEqual(['tick', 'rollback.started', 'weight.desired']);
+    expect(session.ingest(input.tick(s(301))).map((e) => e.type)).toEqual(['stage.held']);
+    expect([...log.read(spec.id, 4)].map((e) => e.type)).toEqual(['tick', 'stage.held']);
   });
 
   it('load rebuilds the state from the stored inputs and continues where the log ends (crash recovery)', () => {

@@ -17,6 +17,25 @@ const blockSamplesMin = 'Canary samples pooled into a block before it is judged;
 const alpha = z.number().gt(0).lt(0.5).default(0.05).describe('False-rollback probability bound (type I error), valid under continuous monitoring');
 const tolerance = z.number().min(0).max(10).default(0.2).describe('Relative tolerance: 0.2 means the canary may be up to 20% worse than the baseline');
 /**
+ * Judge II (issue 16). Non-inferiority within a relative margin of a rare event needs more events than a stage sees, so
+ * a good service's healthy release stalled and was rolled back at durationMax. Two fields fix that for new specs; a
+ * spec stored before they existed has neither and is judged as it was (the golden log replays it unchanged).
+ */
+const marginFloorPercent = z
+  .number()
+  .min(0)
+  .max(100)
+  .default(0.05)
+  .describe(
+    'Absolute floor of the non-inferiority margin, in percentage points: to pass by proof the canary must be shown no worse than max((1 + tolerance) × baseline, baseline + marginFloorPercent) — "30% worse or 0.05 points worse, whichever is larger". Failing is unchanged: it still needs the canary to be worse than (1 + tolerance) × baseline',
+  );
+const passRule = z
+  .enum(['shown', 'noHarm'])
+  .default('noHarm')
+  .describe(
+    '`shown`: the gate passes only once non-inferiority is shown with confidence 1 − alpha. `noHarm`: it also passes once the stage has run its durationMin with samplesMin canary samples while the fail test is far from its bound (e-value below √(1/alpha)) — no evidence of harm, as much as the stage\'s traffic can show (`sluice plan` tells what that is)',
+  );
+/**
  * The breakers' significance level. A block of 20 requests at a 5% error rate shows 23% about once in 250 blocks, so
  * comparing the observed rate with the bound rolls healthy canaries back; the breakers test the block's counts
  * instead (docs/judge.md, "Circuit breakers"). 0 compares observed values, as Flagger and Argo Rollouts do.
@@ -76,6 +95,8 @@ export const compareErrorRateGateSchema = z
     name: gateName.optional(),
     alpha,
     tolerance,
+    marginFloorPercent,
+    passRule,
     samplesMin: samplesMin.default(100).describe('Canary samples in the stage before a pass can be declared'),
   })
   .strict()
@@ -89,6 +110,8 @@ export const compareLatencyGateSchema = z
     tolerance,
     thresholdMs: latencyMs.optional().describe('A request slower than this is slow; default: the baseline quantile below'),
     baselineQuantile: z.number().gt(0).lt(1).default(0.99).describe('When thresholdMs is absent, slow means slower than this quantile of the baseline'),
+    marginFloorPercent,
+    passRule,
     samplesMin: samplesMin.default(100),
   })
   .strict()

@@ -24,16 +24,19 @@ export const weightPercentSchema = z
 
 export const onMaxDurationSchema = z
   .discriminatedUnion('action', [
+    z.object({ action: z.literal('hold') }).strict(),
     z.object({ action: z.literal('rollback') }).strict(),
     z
       .object({
         action: z.literal('extend'),
         extendBy: durationInRange(1_000, 30 * DAY_MS).describe('How long each extension adds (1s–30d)'),
-        extensionsMax: z.int().min(1).max(100).default(1).describe('Extensions allowed before rolling back'),
+        extensionsMax: z.int().min(1).max(100).default(1).describe('Extensions allowed; past the last one the stage rolls back'),
       })
       .strict(),
   ])
-  .describe('What happens when the stage reaches durationMax with gates still inconclusive');
+  .describe(
+    'What happens when the stage reaches durationMax without passing: `hold` (default) alerts (`stage.held`) and waits for an operator while the gates keep judging — a fail still rolls back, and the stage advances by itself if it passes later; `rollback` rolls back (missing evidence is then a rollback, as before Judge II); `extend` grants `extensionsMax` extensions of `extendBy`, then rolls back',
+  );
 
 export const approvalSchema = z
   .object({
@@ -50,7 +53,7 @@ export const stageSchema = z
     durationMin: durationInRange(0, 30 * DAY_MS).prefault(0).describe('Minimum time in the stage before it can pass (0–30d)'),
     durationMax: durationInRange(0, DURATION_MS_MAX).optional().describe('Maximum time in the stage while gates are inconclusive (0–60d); default max(2 × durationMin, durationMin + 10m)'),
     samplesMin: z.int().min(0).max(1_000_000_000).default(100).describe('Minimum canary samples in the stage before it can pass (0–1,000,000,000)'),
-    onMaxDuration: onMaxDurationSchema.default({ action: 'rollback' }),
+    onMaxDuration: onMaxDurationSchema.default({ action: 'hold' }),
     gates: z.array(gateSchema).max(32).default([]).describe('Gates judged in this stage'),
     onFail: z.enum(['rollback', 'hold']).default('rollback').describe('What a failed gate does: roll back, or alert and hold for an operator'),
     approval: approvalSchema.optional(),
