@@ -6,16 +6,32 @@ import { issuesFromZod } from '../spec/validationIssues.js';
  * The traffic model of `sluice simulate` — a contract other tools produce (docs/simulate.md). Rates are fractions
  * (0.01 = 1%), times are ms from the start of the simulation.
  */
-const latencySchema = z
+const lognormalSchema = z
   .object({
-    lognormal: z
-      .object({
-        median: z.number().positive().max(3_600_000).describe('Median latency, ms'),
-        sigma: z.number().min(0).max(5).describe('Standard deviation of the log of latency'),
-      })
-      .strict(),
+    median: z.number().positive().max(3_600_000).describe('Median latency, ms'),
+    sigma: z.number().min(0).max(5).describe('Standard deviation of the log of latency'),
   })
   .strict();
+
+const latencySchema = z.union([
+  z.object({ lognormal: lognormalSchema }).strict(),
+  z
+    .object({
+      mixture: z
+        .array(
+          z
+            .object({
+              weight: z.number().positive().max(1_000_000).describe('Relative weight of the component (normalised to sum to 1)'),
+              lognormal: lognormalSchema,
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(8)
+        .describe('A mixture of lognormals: e.g. cache hits and misses (bimodal), or a small wide component (heavy tail)'),
+    })
+    .strict(),
+]);
 
 const armSchema = z
   .object({
