@@ -1,4 +1,5 @@
-import { isErrorStatus, type RequestSample, type Variant } from '@sluice/core';
+import { isErrorStatus, type Variant } from '@sluice/core';
+import type { LineResult } from '../tail/accessLogTail.js';
 
 /**
  * The log_format the access-log source reads (docs/adapters/nginx.md shows it in full). Every value is a JSON string,
@@ -21,10 +22,7 @@ export interface AccessLogMapping {
   variantField: string | null;
 }
 
-export type LineResult =
-  | { kind: 'sample'; sample: RequestSample }
-  | { kind: 'unmatched'; reason: string }
-  | { kind: 'malformed'; reason: string };
+export type { LineResult } from '../tail/accessLogTail.js';
 
 /** Splits an $upstream_addr / $upstream_response_time value: "a, b : c" → ["a", "b", "c"]. */
 export function splitUpstreamList(value: string): string[] {
