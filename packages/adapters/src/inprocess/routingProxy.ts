@@ -29,6 +29,20 @@ export interface RoutingProxyOptions {
   upstreamTimeoutMs?: number;
   /** Time a client may take to send its request headers; default 10 000 ms. */
   headersTimeoutMs?: number;
+  /**
+   * Called once per finished request with what an access log line holds (an example gateway writes one): the variant,
+   * the upstream's host:port, the status the client got (0 when no response reached it), the latency and the end time.
+   */
+  onRequestDone?: (request: ProxiedRequest) => void;
+}
+
+export interface ProxiedRequest {
+  variant: Variant;
+  upstream: string;
+  status: number;
+  latencyMs: number;
+  /** End of the request, ms since epoch. */
+  at: number;
 }
 
 export interface RoutingProxy {
@@ -78,7 +92,9 @@ export async function startRoutingProxy(options: RoutingProxyOptions): Promise<R
     const report = (status: number): void => {
       if (reported) return;
       reported = true;
-      router.recordOutcome({ variant, ok: !isErrorStatus(status), latencyMs: performance.now() - startedAt });
+      const latencyMs = performance.now() - startedAt;
+      router.recordOutcome({ variant, ok: !isErrorStatus(status), latencyMs });
+      options.onRequestDone?.({ variant, upstream: target.host, status, latencyMs, at: Date.now() });
     };
     const outgoing = httpRequest({
       agent,
@@ -104,7 +120,7 @@ export async function startRoutingProxy(options: RoutingProxyOptions): Promise<R
     });
     outgoing.on('timeout', () => outgoing.destroy(new Error(`upstream ${variant} did not answer within ${upstreamTimeoutMs} ms`)));
     outgoing.on('error', (error) => {
-      report(0);
+      report(response.headersSent ? 0 : 502);
       if (response.headersSent) return void response.destroy();
       sendJson(response, 502, { error: `sluice proxy: ${variant} upstream ${target.host} failed: ${error.message}`, variant });
     });
