@@ -1,5 +1,6 @@
 import { CST, isMap, isScalar, LineCounter, Lexer, parseDocument, visit, type Document } from 'yaml';
 import { SpecValidationError, type SluiceErrorCode, type ValidationIssue } from '../errors.js';
+import { boundedIssues } from './validationIssues.js';
 
 /**
  * Limits on a document before and while it is parsed. The YAML composer, `toJS` and every reader after them recurse
@@ -189,7 +190,7 @@ export function parseBoundedYaml(text: string, limits: DocumentLimits, source: s
     line: lineCounter.linePos(e.pos[0]).line,
   }));
   if (issues.length === 0) issues.push(...duplicateKeyIssues(doc, lineCounter));
-  if (issues.length > 0) throw new SpecValidationError(issues, source, code);
+  if (issues.length > 0) throw new SpecValidationError(boundedIssues(issues), source, code);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: limits.aliasesMax });

@@ -5,7 +5,7 @@ import { formatDurationMs, parseDurationMs } from '../duration.js';
 import { DEFAULT_STAGES } from './defaultStages.js';
 import { WINDOW_MS_FLOOR, WINDOW_MS_MIN } from './durationSchema.js';
 import { parseBoundedYaml, SPEC_LIMITS } from './boundedDocument.js';
-import { formatPath, issueValue, shownValue, valueAtPath } from './validationIssues.js';
+import { boundedIssues, formatPath, issueValue, listed, shownValue, valueAtPath } from './validationIssues.js';
 import { rolloutSpecSchema, stageSchema, type RolloutSpec, type StageSpec } from './specSchema.js';
 
 /** What may vary between callers of the spec validation. */
@@ -50,13 +50,13 @@ export function validateSpec(
     const reported = new Set(issues.map((i) => i.path));
     for (const issue of crossFieldIssues(looseStages, valueAtPath(input, ['rollback']), lineOfPath)) if (!reported.has(issue.path)) issues.push(issue);
     if (windowIssue && !reported.has('window')) issues.push(windowIssue);
-    throw new SpecValidationError(issues, source);
+    throw new SpecValidationError(boundedIssues(issues), source);
   }
   const raw = parsed.data;
   if (windowIssue) issues.push(windowIssue);
   const stages: StageSpec[] = (raw.stages ?? DEFAULT_STAGES.map((s) => stageSchema.parse(s))).map(withDurationMax);
   issues.push(...crossFieldIssues(stages, raw.rollback, lineOfPath));
-  if (issues.length > 0) throw new SpecValidationError(issues, source);
+  if (issues.length > 0) throw new SpecValidationError(boundedIssues(issues), source);
   return { ...raw, stages };
 }
 
@@ -151,7 +151,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     const key = (issue as { discriminator?: string }).discriminator ?? 'kind';
     return `unknown ${key} ${shownValue((value as Record<string, unknown> | undefined)?.[key])}: ${issue.message}`;
   }
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => shownValue(k)).join(', ')}; remove them or check their spelling`;
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${listed(issue.keys)}; remove them or check their spelling`;
   const shown = value === undefined ? 'missing' : `got ${shownValue(value)}`;
   return `${issue.message} (${shown})`;
 }

@@ -80,7 +80,22 @@ export function issueValue(value: unknown): unknown {
 export function issuesFromZod(issues: readonly z.core.$ZodIssue[], input: unknown, pathPrefix: readonly PropertyKey[] = []): ValidationIssue[] {
   return issues.map((issue) => {
     const value = valueAtPath(input, issue.path);
-    const shown = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => shownValue(k)).join(', ')}` : value === undefined ? 'missing' : `got ${shownValue(value)}`;
+    const shown = issue.code === 'unrecognized_keys' ? `unknown field(s) ${listed(issue.keys)}` : value === undefined ? 'missing' : `got ${shownValue(value)}`;
     return { path: formatPath([...pathPrefix, ...issue.path]), message: `${issue.message} (${shown})`, value: issueValue(value) };
   });
+}
+
+/** Keys as a message lists them: the first few, then how many more, so a document of 3,000 unknown keys stays short. */
+export function listed(keys: readonly PropertyKey[], shownMax = 10): string {
+  const head = keys.slice(0, shownMax).map((k) => shownValue(k, 40)).join(', ');
+  return keys.length > shownMax ? `${head} and ${keys.length - shownMax} more` : head;
+}
+
+/** Problems one refusal lists; past this the rest are counted, so an answer stays small whatever was sent. */
+export const ISSUES_LISTED_MAX = 50;
+
+/** The first ISSUES_LISTED_MAX issues, and one more saying how many were left out. */
+export function boundedIssues<T extends { path: string; message: string }>(issues: readonly T[]): (T | { path: string; message: string })[] {
+  if (issues.length <= ISSUES_LISTED_MAX) return [...issues];
+  return [...issues.slice(0, ISSUES_LISTED_MAX), { path: '', message: `and ${issues.length - ISSUES_LISTED_MAX} more problems, not listed` }];
 }

@@ -113,7 +113,7 @@ export function resolveDaemonConfig({ flags, env, configFile }: ConfigSources): 
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
-      return `  - ${key || '(root)'} (from ${origin[key] ?? 'config file'}): ${issue.message}`;
+      return `  - ${key || '(root)'} (from ${origin[key] ?? (file ? `config file ${file}` : 'config file')}): ${issue.message}`;
     });
     throw new DaemonError('SLUICE_E_CONFIG_INVALID', `invalid daemon configuration:\n${problems.join('\n')}`);
   }

@@ -126,4 +126,15 @@ describe('the API server on a real socket', () => {
     expect(line).toMatchObject({ level: 20, path: '/v1/upload' });
     expect(logs.filter((l) => (l.level as number) >= 50)).toEqual([]);
   });
+
+  it('answers a request target that is not a path (//) with 404 instead of leaving it unanswered', async () => {
+    const { port } = start();
+    await new Promise((resolve) => server!.once('listening', resolve));
+    for (const target of ['//', '//x/y', 'http://[', '*']) {
+      const { socket, received, closed } = await rawConnection(port());
+      socket.write(`POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n1\u0005`);
+      await within(closed, `the answer to ${target}`);
+      expect(received()).toMatch(/^HTTP\/1\.1 (404|400) /);
+    }
+  });
 });

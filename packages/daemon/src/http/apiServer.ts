@@ -57,6 +57,17 @@ export function createApiServer(options: ApiServerOptions): Server {
   return server;
 }
 
+const ROOT_URL = new URL('http://sluice.invalid/');
+
+/** The request target as a URL; a target that is not a path is an unknown route (404), not an internal error. */
+function requestUrl(target = '/'): URL {
+  try {
+    return new URL(target, ROOT_URL);
+  } catch {
+    throw new DaemonError('SLUICE_E_ROUTE_NOT_FOUND', `the request target ${JSON.stringify(target.slice(0, 200))} is not a path; see docs/api.md for the routes`);
+  }
+}
+
 /** Whether a request failed because the client went away, which is logged below `error`. */
 function isClientGone(error: unknown, req: IncomingMessage, res: ServerResponse): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -65,8 +76,11 @@ function isClientGone(error: unknown, req: IncomingMessage, res: ServerResponse)
 }
 
 async function handle(router: Router, options: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://sluice.invalid');
+  // Parsed inside the try: `new URL('//', base)` throws, and a throw before it left the request unanswered (found by
+  // the fuzzer: POST // hung until the client gave up, as an unhandled rejection).
+  let url: URL = ROOT_URL;
   try {
+    url = requestUrl(req.url);
     const { route, params } = router.match(req.method ?? 'GET', url.pathname);
     if (!ALWAYS_OPEN.has(url.pathname) && route.open !== true) {
       if (route.mutating || !options.openReads) options.auth.check(req);

@@ -1,6 +1,6 @@
 import { validateAdapterOptions } from '@sluice/adapters';
 import { validateAccessLogSource } from '../sources/accessLogSource.js';
-import { OPERATOR_COMMANDS, parseSpecText, SpecValidationError, type AnyStoredEvent, type EventLog, type OperatorCommand, type RolloutSpec } from '@sluice/core';
+import { OPERATOR_COMMANDS, parseSpecText, shownValue, SpecValidationError, UNPRINTABLE, type AnyStoredEvent, type EventLog, type OperatorCommand, type RolloutSpec } from '@sluice/core';
 import { DaemonError } from '../errors.js';
 import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
 import { BATCH_LINES_MAX, countLines, parseSampleLines, REJECTED_LINES_REPORTED_MAX, type RejectedLine } from '../ingest/parseSamples.js';
@@ -19,7 +19,8 @@ export const EVENTS_PAGE_MAX = 10_000;
 
 export interface BatchAnswer {
   status: number;
-  body: { accepted: number; rejectedCount: number; rejected: RejectedLine[] };
+  /** With 400 (no line accepted), `error` too, as every other refusal has: a stable code and the first line's reason. */
+  body: { accepted: number; rejectedCount: number; rejected: RejectedLine[]; error?: { code: string; message: string } };
 }
 
 /**
@@ -91,8 +92,8 @@ export class RolloutService {
       throw new DaemonError('SLUICE_E_ROUTE_NOT_FOUND', `unknown command "${commandPath}"; use one of: ${Object.keys(COMMANDS_BY_PATH).join(', ')}`);
     }
     checkCommandBody(body);
-    const actor = typeof body.actor === 'string' ? body.actor.slice(0, 128) : 'api';
-    const reason = typeof body.reason === 'string' ? body.reason.slice(0, 1_024) : undefined;
+    const actor = typeof body.actor === 'string' ? body.actor : 'api';
+    const reason = typeof body.reason === 'string' ? body.reason : undefined;
     const events = this.#runtime.command(rolloutId, command, this.#now(), actor, reason);
     const rejected = events.find((e) => e.type === 'command.rejected');
     const rollout = rolloutJson(this.#runtime.require(rolloutId));
@@ -175,8 +176,17 @@ function checkLines(text: string): void {
 function batchAnswer(result: IngestResult, parseRejected: RejectedLine[]): BatchAnswer {
   const rejected = [...parseRejected, ...result.rejected].sort((a, b) => a.line - b.line);
   const status = rejected.length === 0 ? 200 : result.accepted > 0 ? 207 : 400;
-  return { status, body: { accepted: result.accepted, rejectedCount: rejected.length, rejected: rejected.slice(0, REJECTED_LINES_REPORTED_MAX) } };
+  const body: BatchAnswer['body'] = { accepted: result.accepted, rejectedCount: rejected.length, rejected: rejected.slice(0, REJECTED_LINES_REPORTED_MAX) };
+  if (status === 400) {
+    const first = rejected[0];
+    const message = first ? `no line of the batch was accepted; line ${first.line}: ${first.reason}` : 'the batch holds no line';
+    body.error = { code: 'SLUICE_E_SAMPLE_INVALID', message };
+  }
+  return { status, body };
 }
+
+/** Characters a command's reason and actor may have. */
+export const COMMAND_TEXT_CHARS_MAX: Readonly<Record<'reason' | 'actor', number>> = { reason: 1_024, actor: 128 };
 
 /**
  * A command's body is `{"reason"?: string, "actor"?: string}`. Anything else is refused before the command is appended:
@@ -187,8 +197,13 @@ function checkCommandBody(body: unknown): void {
     throw new DaemonError('SLUICE_E_BODY_INVALID', 'a command body must be a JSON object: {"reason": "…", "actor": "…"} (both optional)');
   }
   for (const [key, value] of Object.entries(body)) {
-    if (key !== 'reason' && key !== 'actor') throw new DaemonError('SLUICE_E_BODY_INVALID', `unknown field "${key}" in the command body; it takes only "reason" and "actor" (strings)`);
-    if (typeof value !== 'string') throw new DaemonError('SLUICE_E_BODY_INVALID', `${key} must be a string (got ${JSON.stringify(value)})`);
+    if (key !== 'reason' && key !== 'actor') throw new DaemonError('SLUICE_E_BODY_INVALID', `unknown field ${shownValue(key)} in the command body; it takes only "reason" and "actor" (strings)`);
+    if (typeof value !== 'string') throw new DaemonError('SLUICE_E_BODY_INVALID', `${key} must be a string (got ${shownValue(value)})`);
+    // Refused, not cut: a reason is part of the audit trail, and what was accepted is kept whole (a 900 kB reason was
+    // stored in the log before the API cut it to 1,024 characters without a word).
+    const charsMax = COMMAND_TEXT_CHARS_MAX[key];
+    if (value.length > charsMax) throw new DaemonError('SLUICE_E_BODY_INVALID', `${key} is ${value.length} characters; at most ${charsMax} are accepted — shorten it`);
+    if (key === 'actor' && UNPRINTABLE.test(value)) throw new DaemonError('SLUICE_E_BODY_INVALID', 'actor must not contain control characters');
   }
 }
 

@@ -24,6 +24,7 @@
   var ROLLBACK_FILL = 'rgba(224,49,49,0.08)';
   var CHART_HEIGHT = 220;
   var VERDICT_STRIP_PX = 8;
+  var E_VALUE_SHOWN_MIN = 1e-4;
 
   // ---- DOM helpers ------------------------------------------------------------------------------------------------
 
@@ -497,7 +498,8 @@
       block.appendChild(verdictStripTable(x, letters));
     }
     if (gate.logEValueWorse) {
-      var e = function (logs) { return logs.map(function (v) { return v === null ? null : Math.exp(v); }); };
+      // Evidence far below 1 (a canary clearly not worse) would stretch the log axis over dozens of decades.
+      var e = function (logs) { return logs.map(function (v) { return v === null ? null : Math.max(E_VALUE_SHOWN_MIN, Math.exp(v)); }); };
       var boundValue = Math.exp(gate.logBound || 0);
       var worse = e(gate.logEValueWorse);
       var eSeries = [{ label: gate.kind === 'sampleRatio' ? 'Bayes factor (mismatch)' : 'e-value: canary worse', values: worse, color: COLORS.fail, points: true }];
@@ -624,11 +626,18 @@
         if (Math.abs(width - chart.width) > 8) chart.setSize({ width: width, height: chart.height });
       });
     };
+    // Printing lays the page out narrower than the screen: fit the charts to the paper, and back afterwards.
+    var PRINT_WIDTH_PX = 680;
+    var beforePrint = function () { ctx.charts.forEach(function (chart) { chart.setSize({ width: Math.min(chart.width, PRINT_WIDTH_PX), height: chart.height }); }); };
     window.addEventListener('resize', resize);
+    window.addEventListener('beforeprint', beforePrint);
+    window.addEventListener('afterprint', resize);
     root.setAttribute('data-rendered', String(data.rollout.events));
     return {
       destroy: function () {
         window.removeEventListener('resize', resize);
+        window.removeEventListener('beforeprint', beforePrint);
+        window.removeEventListener('afterprint', resize);
         ctx.charts.forEach(function (chart) { chart.destroy(); });
       },
     };
