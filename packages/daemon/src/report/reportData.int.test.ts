@@ -45,11 +45,12 @@ describe('buildReportData', () => {
     const data = buildReportData(log, ROLLBACK_ID, { whatIf: { spec, file: 'breaker-only.yaml' } });
     expect(data.whatIf).not.toBeNull();
     expect(data.whatIf!.comparison.recorded.outcome).toBe('rolledBack');
-    // The 20% breaker does not see a 1% → 4% regression: the re-judged run would have moved on to the next stage.
+    // The 20% breaker does not see a 1% → 5% regression: the re-judged run keeps the canary at its weight.
     expect(data.whatIf!.comparison.recomputed.outcome).not.toBe('rolledBack');
     expect(data.whatIf!.partAt).not.toBeNull();
     expect(data.whatIf!.partText).toMatch(/they part at step \d+: recorded: rollback from canary/);
-    expect(data.weights.whatIfDesired!.some(([, weight]) => weight === 50)).toBe(true);
+    expect(data.weights.whatIfDesired!.map(([, weight]) => weight)).toEqual([10]);
+    expect(data.weights.desired.map(([, weight]) => weight)).toEqual([10, 0]);
   });
 
   it('renders a page that keeps a log string from closing its data element', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 /**
  * Event logs of simulated rollouts for the report's tests and scripts/screenshots.ts: a rollout whose canary turns
- * bad ten minutes in and is rolled back by its comparative gate, and a healthy one that completes. Deterministic
+ * bad five minutes in and is rolled back by its comparative gate, and a healthy one that completes. Deterministic
  * (fixed seeds), written by the real RolloutSession into a real SQLite file.
  */
 export const ROLLBACK_ID = 'checkout-rollback';
@@ -54,7 +54,7 @@ export function simulateRollback(options: { dir?: string } = {}): SimulatedLog {
   const file = join(dir, 'events.db');
   const spec = parseSpecText(ROLLBACK_SPEC_YAML, 'rollback.yaml');
   const model = parseTrafficModel(
-    { seed: 7, durationMs: 3_600_000, requestsPerSecond: 100, baseline: arm(0.01), canary: arm(0.01), changes: [{ atMs: 600_000, arm: 'canary', errorRate: 0.04, latencyMultiplier: 1.4 }] },
+    { seed: 7, durationMs: 3_600_000, requestsPerSecond: 100, baseline: arm(0.01), canary: arm(0.01), changes: [{ atMs: 300_000, arm: 'canary', errorRate: 0.05, latencyMultiplier: 1.4 }] },
     'traffic.json',
   );
   const log = EventLog.open(file);
