@@ -21,6 +21,7 @@ import { HealthProber } from './sources/healthProber.js';
 import { PrometheusPoller, SkippedWindow } from './sources/prometheusPoller.js';
 import { prometheusSourceOf } from './sources/prometheusSource.js';
 import { AccessLogSources } from './sources/accessLogSource.js';
+import { EnvoyAccessLogSources } from './sources/envoyAccessLogSource.js';
 import { logDecisions } from './runtime/decisionLog.js';
 import { EventBus } from './runtime/EventBus.js';
 import { Reconciler } from './runtime/Reconciler.js';
@@ -98,6 +99,7 @@ export class Daemon {
   readonly #prober: HealthProber;
   readonly #poller: PrometheusPoller;
   readonly #accessLogs: AccessLogSources;
+  readonly #envoyAccessLogs: EnvoyAccessLogSources;
   /** The xDS server of the envoy adapter (`--xds-listen`), if configured. */
   readonly #xds: XdsHost | undefined;
   readonly #server: Server;
@@ -200,6 +202,11 @@ export class Daemon {
     });
     this.#accessLogs = new AccessLogSources({
       logger,
+      submit: (rolloutId, windowMs, samples) => this.pipeline.submit({ kind: 'samples', rolloutId, windowMs, samples: samples.map((s, i) => ({ line: i + 1, ...s })) }),
+    });
+    this.#envoyAccessLogs = new EnvoyAccessLogSources({
+      logger,
+      xds: this.#xds,
       submit: (rolloutId, windowMs, samples) => this.pipeline.submit({ kind: 'samples', rolloutId, windowMs, samples: samples.map((s, i) => ({ line: i + 1, ...s })) }),
     });
     // Windows pulled from Prometheus are already durable there: they are appended as they arrive, not journaled.
@@ -335,6 +342,7 @@ export class Daemon {
     for (const entry of this.runtime.entries()) this.#prober.stop(entry.id);
     await this.#poller.close();
     await this.#accessLogs.stopAll();
+    await this.#envoyAccessLogs.stopAll();
     await this.#xds?.stop();
     if (this.#server.listening) {
       // Stop accepting, commit what is queued so its requests get their answers, give in-flight requests a bounded
@@ -422,6 +430,7 @@ export class Daemon {
       this.#prober.stop(entry.id);
       this.#poller.stop(entry.id);
       void this.#accessLogs.stop(entry.id);
+      void this.#envoyAccessLogs.stop(entry.id);
     }
     void this.#reconciler.close();
   }
@@ -440,6 +449,7 @@ export class Daemon {
     }
     const accessLog = entry.spec.sources.accessLog;
     if (accessLog && !entry.session.view.terminal) this.#accessLogs.start(entry.id, accessLog, entry.spec.window);
+    if (entry.spec.sources.envoyAccessLog && !entry.session.view.terminal) this.#envoyAccessLogs.start(entry.id, entry.spec);
   }
 
   /**
@@ -479,6 +489,7 @@ export class Daemon {
       this.#prober.stop(entry.id);
       this.#poller.stop(entry.id);
       void this.#accessLogs.stop(entry.id);
+      void this.#envoyAccessLogs.stop(entry.id);
       this.#removeSeriesLater(entry);
     }
   }

@@ -14,5 +14,19 @@ export type { ResourceSet, XdsResource, ClusterInfo } from './resourcesFile.js';
 export { renderRouteConfiguration, basisPoints, TOTAL_WEIGHT } from './routeConfiguration.js';
 export type { RouteTarget } from './routeConfiguration.js';
 export { adsServiceDefinition, accessLogServiceDefinition, csdsServiceDefinition } from './xdsServices.js';
+export type { MalformedMessage } from './xdsServices.js';
+export {
+  envoyAccessLogOptionsSchema,
+  parseEnvoyAccessLogOptions,
+  parseEnvoyJsonLine,
+  httpEntryToSample,
+  createEnvoyAccessLogTail,
+  classifyCluster,
+  GRPC_SERVER_FAILURES,
+  SLUICE_ENVOY_JSON_FORMAT,
+  ENVOY_ACCESS_LOG_LOCATION,
+} from './envoyAccessLog.js';
+export type { EnvoyAccessLogConfig, EnvoyAccessLogMapping, EnvoyAccessLogOptionsInput } from './envoyAccessLog.js';
+export type { AccessLogTail, AccessLogStats } from '../tail/accessLogTail.js';
 export { envoyProtoRoot, messageType, encodeMessage, decodeMessage, LDS_TYPE_URL, RDS_TYPE_URL, CDS_TYPE_URL, EDS_TYPE_URL } from './protoRoot.js';
 export type { XdsTypeUrl } from './protoRoot.js';

@@ -43,18 +43,39 @@ export function adsServiceDefinition(): ServiceDefinition {
   return ads;
 }
 
-/** envoy.service.accesslog.v3.AccessLogService (Envoy's gRPC access-log sink). */
+/** A message of the access-log stream that could not be decoded: counted by the source, the stream goes on. */
+export interface MalformedMessage {
+  malformed: string;
+}
+
+/**
+ * envoy.service.accesslog.v3.AccessLogService (Envoy's gRPC access-log sink). A message that does not decode is handed
+ * over as `{ malformed }` instead of failing the stream: one bad message must not cost the entries after it.
+ */
 export function accessLogServiceDefinition(): ServiceDefinition {
   envoyProtoRoot();
-  als ??= {
-    StreamAccessLogs: method(
+  if (!als) {
+    const base = method<Record<string, unknown> | MalformedMessage, Record<string, unknown>>(
       '/envoy.service.accesslog.v3.AccessLogService/StreamAccessLogs',
       'envoy.service.accesslog.v3.StreamAccessLogsMessage',
       'envoy.service.accesslog.v3.StreamAccessLogsResponse',
       true,
       false,
-    ),
-  };
+    );
+    const decode = base.requestDeserialize;
+    als = {
+      StreamAccessLogs: {
+        ...base,
+        requestDeserialize: (bytes: Buffer) => {
+          try {
+            return decode(bytes);
+          } catch (error) {
+            return { malformed: (error as Error).message };
+          }
+        },
+      },
+    };
+  }
   return als;
 }
 

@@ -121,9 +121,24 @@ export const sourcesSchema = z
     health: healthProbeSchema.optional().describe('Health-check prober of the candidate'),
     prometheus: z.record(z.string(), z.unknown()).optional().describe('Prometheus query source (url, selector, versionLabel, queries, …), validated by the daemon when the rollout is created; every field is in docs/sources.md, "Prometheus source"'),
     accessLog: z.record(z.string(), z.unknown()).optional().describe('nginx access-log tail source (path, baselineAddresses, candidateAddresses, …), validated by the daemon when the rollout is created; every field is in docs/adapters/nginx.md, "Access-log source"'),
+    envoyAccessLog: z.record(z.string(), z.unknown()).optional().describe('Envoy access-log source: entries of Envoy\'s gRPC access-log service on the daemon\'s --xds-listen, or its JSON file access log (path); baselineClusters, candidateClusters, …, validated by the daemon when the rollout is created; every field is in docs/adapters/envoy.md, "Access-log sources"'),
   })
   .strict()
   .default({});
+
+/**
+ * What the service's traffic is expected to be while the rollout runs. Optional: when it is given, the daemon runs the
+ * pre-flight plan (`sluice plan`, analytic part) at creation and answers (and logs) what each stage can prove.
+ */
+export const expectedTrafficSchema = z
+  .object({
+    requestsPerSecond: z.number().positive().max(1_000_000).describe('Requests per second of the service, both versions together'),
+    errorRatePercent: z.number().min(0).max(100).describe("The baseline's usual error rate, percent"),
+    latencyMsMedian: z.number().positive().max(3_600_000).optional().describe('Median latency, ms (default 40)'),
+    latencySigma: z.number().min(0).max(5).optional().describe('Standard deviation of the log of latency (default 0.6: p99 ≈ 4 × the median)'),
+  })
+  .strict()
+  .describe('Expected traffic, for the pre-flight plan the daemon runs at creation (docs/plan.md)');
 
 export const rolloutSpecSchema = z
   .object({
@@ -140,6 +155,7 @@ export const rolloutSpecSchema = z
     adapter: adapterRefSchema,
     notifications: notificationsSchema,
     sources: sourcesSchema,
+    expectedTraffic: expectedTrafficSchema.optional(),
   })
   .strict();
 

@@ -9,3 +9,5 @@ export type { RawAdsClient, RawResponse } from './rawAdsClient.js';
 export { waitUntil } from './waitUntil.js';
 /** Registers the `xds:` name scheme with grpc-js (and CSDS with its admin services): call once per process. */
 export { register as registerXdsResolver } from '@grpc/grpc-js-xds';
+export { alsClient } from './alsClient.js';
+export type { AlsClient } from './alsClient.js';
