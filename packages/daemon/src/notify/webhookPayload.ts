@@ -16,6 +16,11 @@ export interface NotificationEvent {
   position: number;
   /** The event's data, evidence included (rollback.started, stage.held). */
   data: unknown;
+  /**
+   * Where the event sits in the log's chains: its global sequence number and its hash, which is the rollout's head once
+   * the event is appended. A receiver that keeps the last one can later check the log still holds it (docs/reliability.md).
+   */
+  chain?: { seq: number; hash: string };
 }
 
 /** What the daemon knows about the rollout around the event. */
@@ -36,6 +41,8 @@ export interface WebhookBody {
   service: string;
   stage: string | null;
   data: unknown;
+  /** The event's sequence number and hash (the rollout's head at that event), when known. */
+  chain?: { seq: number; hash: string };
 }
 
 /** Notifications larger than this are cut to a summary: a receiver should never have to accept megabytes. */
@@ -63,6 +70,7 @@ export function webhookBodyText(event: NotificationEvent & { type: NotificationE
     stage: context.stage ?? stageOf(event.data),
     data: event.data,
   };
+  if (event.chain) body.chain = event.chain;
   const text = JSON.stringify(body);
   if (Buffer.byteLength(text) <= WEBHOOK_BODY_BYTES_MAX) return text;
   const summary = (event.data as { evidence?: { summary?: unknown } } | null)?.evidence?.summary;

@@ -46,6 +46,9 @@ describe('notifications and approvals wired to the daemon', () => {
     await fetch(`${daemon.url}/v1/rollouts/notified/commands/rollback`, { method: 'POST', headers, body: '{"reason":"test"}' });
     const body = await eventually('the notification', () => hook.bodies.find((b) => b.type === 'rollback.started'));
     expect(body).toMatchObject({ rolloutId: 'notified', service: 'svc', data: { reason: 'operator' } });
+    // The event's place in the log's chains, so a receiver can hold the rollout's head (docs/reliability.md).
+    const [stored] = [...daemon.log.read('notified', body.position as number)];
+    expect(body.chain).toEqual({ seq: stored!.seq, hash: stored!.hash });
     expect(hook.bodies.every((b) => b.type === 'rollback.started')).toBe(true);
   });
 

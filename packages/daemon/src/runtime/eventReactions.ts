@@ -60,7 +60,7 @@ export class EventReactions {
       if (event.type === 'gate.evaluated' && this.#keepsSeries(entry)) this.#metrics.setGateVerdict(entry.id, event.data.stage, event.data.gate, event.data.verdict as GateVerdictLabel);
       if (isNotificationEventType(event.type) && entry.spec.notifications.webhooks.length > 0) {
         this.#notifier.notify(
-          { rolloutId: entry.id, type: event.type, at: event.at, position: event.position, data: event.data },
+          { rolloutId: entry.id, type: event.type, at: event.at, position: event.position, data: event.data, chain: { seq: event.seq, hash: event.hash } },
           { service: entry.spec.service, stage: entry.session.view.stageName ?? undefined, webhooks: entry.spec.notifications.webhooks },
         );
       }
