@@ -34,6 +34,7 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(0, -1, 1, 0.5, 1e-300, 1e21, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, -0, 1e308),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty'),
   fc.constantFrom('', ' ', '0', '1e309', '-1', 'NaN', 'Infinity', '5x', '1h30m', '0ms', '99999999999999999999d', 'null', 'true'),
   fc.constantFrom('\u0000', '\u001b[2J\u001b[H', 'a\nb', '\u202egnp.exe', '\u0085', '\ud800', '🦀'.repeat(50), 'é', '\u2028'),
   fc.constantFrom('file:///etc/passwd', 'http://127.0.0.1:9/hook', 'https://[::1]:9/x', 'gopher://127.0.0.1:9/', 'javascript:alert(1)', 'data:text/plain,x', 'http://', 'http://localhost:9/'),

@@ -33,8 +33,11 @@ async function main(): Promise<number> {
   for (let done = 0, chunk = 0; done < cases; chunk++) {
     // Generated a chunk at a time: some bodies are hundreds of kB, so 100,000 of them at once would not fit.
     for (const req of fc.sample(arbitrary, { numRuns: Math.min(CHUNK, cases - done), seed: seed + chunk })) {
+      const failuresBefore = target.tally.failures.length;
       await target.run(req);
       done++;
+      // Printed as they happen, so a long run that is stopped still tells what it found.
+      for (const failure of target.tally.failures.slice(failuresBefore)) process.stderr.write(`FAILURE at case ${done} (chunk seed ${seed + chunk}):\n${failure}\n`);
     }
     rssMaxBytes = Math.max(rssMaxBytes, process.memoryUsage().rss);
     if (chunk % 20 === 19) process.stderr.write(`  ${done} cases, ${target.tally.failures.length} failures, ${Math.round((performance.now() - started) / 1000)} s\n`);

@@ -77,4 +77,13 @@ describe('bounded inputs on a real daemon', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ accepted: 0, rejectedCount: 1, error: { code: 'SLUICE_E_SAMPLE_INVALID', message: expect.stringMatching(/line 1: "ok": true contradicts "status": 500/) } });
   });
+
+  it('answers 404 for command names that are properties of every object (constructor, __proto__), not 500', async () => {
+    const call = await start();
+    await call('POST', '/v1/rollouts', spec());
+    for (const command of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const answer = await call('POST', `/v1/rollouts/r1/commands/${command}`, '{}');
+      expect({ command, status: answer.status, code: answer.body.error.code }).toEqual({ command, status: 404, code: 'SLUICE_E_ROUTE_NOT_FOUND' });
+    }
+  });
 });

@@ -10,6 +10,11 @@ export interface RejectedLine {
 /** Variant names a producer may send; `candidate` and `stable` are aliases. */
 export const VARIANT_NAMES: Readonly<Record<string, Variant>> = { canary: 'canary', baseline: 'baseline', candidate: 'canary', stable: 'baseline' };
 
+/** The variant a line names, or undefined. Own properties only: "constructor" must not find Object.prototype's. */
+export function variantNamed(name: unknown): Variant | undefined {
+  return typeof name === 'string' && Object.hasOwn(VARIANT_NAMES, name) ? VARIANT_NAMES[name] : undefined;
+}
+
 /**
  * A value as it appears in a reason: JSON-like, bounded so one huge or deeply nested field cannot bloat the answer
  * or exhaust the stack, with Infinity shown as itself rather than JSON's `null`.

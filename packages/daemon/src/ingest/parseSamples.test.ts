@@ -122,4 +122,10 @@ describe('countLines (the batch bound)', () => {
     expect(rejected[1]?.reason.length).toBeLessThan(200);
     expect(rejected[2]?.reason).toMatch(/nested deeper than 32 levels/);
   });
+
+  it('refuses variant names that are properties of every object (constructor, __proto__)', () => {
+    const { samples, rejected } = parseSampleLines(['constructor', '__proto__', 'toString'].map((variant) => JSON.stringify({ variant, ok: true, latencyMs: 1 })).join('\n'), 1_732_400_000_000);
+    expect(samples).toEqual([]);
+    expect(rejected.map((r) => r.reason)).toEqual([expect.stringMatching(/^variant must be/), expect.stringMatching(/^variant must be/), expect.stringMatching(/^variant must be/)]);
+  });
 });

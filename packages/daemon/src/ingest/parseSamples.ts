@@ -1,5 +1,5 @@
 import { isErrorStatus, type Variant } from '@sluice/core';
-import { parseNdjsonLines, shown, VARIANT_NAMES, type RejectedLine } from './ndjsonLines.js';
+import { parseNdjsonLines, shown, variantNamed, type RejectedLine } from './ndjsonLines.js';
 
 /** Lines per batch; a longer body is refused whole (split it). */
 export const BATCH_LINES_MAX = 200_000;
@@ -51,7 +51,7 @@ export function countLines(text: string): number {
 function toSample(value: unknown, receivedAt: number, line: number): ParsedSample | string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'expected a JSON object';
   const record = value as Record<string, unknown>;
-  const variant = typeof record.variant === 'string' ? VARIANT_NAMES[record.variant] : undefined;
+  const variant = variantNamed(record.variant);
   if (!variant) return `variant must be "canary" or "baseline" (${record.variant === undefined ? 'missing' : `got ${shown(record.variant)}`})`;
   let ok: boolean;
   if (typeof record.ok === 'boolean') {

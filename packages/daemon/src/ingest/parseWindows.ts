@@ -1,6 +1,6 @@
 import { decodeLatencyHistogram } from '@sluice/core';
 import type { AggregateWindow } from './IngestPipeline.js';
-import { parseNdjsonLines, shown, VARIANT_NAMES, type RejectedLine } from './ndjsonLines.js';
+import { parseNdjsonLines, shown, variantNamed, type RejectedLine } from './ndjsonLines.js';
 import { SAMPLE_FUTURE_MS_MAX } from './parseSamples.js';
 
 /** Requests one pre-aggregated line may carry. */
@@ -20,7 +20,7 @@ export function parseWindowLines(text: string, windowMs: number, receivedAt: num
 function toWindow(value: unknown, windowMs: number, receivedAt: number, line: number): AggregateWindow | string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'expected a JSON object';
   const r = value as Record<string, unknown>;
-  const variant = typeof r.variant === 'string' ? VARIANT_NAMES[r.variant] : undefined;
+  const variant = variantNamed(r.variant);
   if (!variant) return `variant must be "canary" or "baseline" (${r.variant === undefined ? 'missing' : `got ${shown(r.variant)}`})`;
   if (!Number.isSafeInteger(r.windowStartAt) || (r.windowStartAt as number) <= 0) return 'windowStartAt must be ms since epoch (an integer)';
   if ((r.windowStartAt as number) % windowMs !== 0) return `windowStartAt must be a multiple of the rollout's window (${windowMs} ms)`;

@@ -87,7 +87,9 @@ export class RolloutService {
   /** Issues a command; a rejected command answers 409 with the machine's reason (the rejection is in the log too). */
   command(rolloutId: string, commandPath: string, body: { actor?: unknown; reason?: unknown }): { status: number; body: Record<string, unknown> } {
     this.#assertWritable();
-    const command = COMMANDS_BY_PATH[commandPath];
+    // Own properties only: `constructor` or `__proto__` in the URL found Object.prototype's and reached the log's
+    // validation as a command (a 500, found by the fuzzer).
+    const command = Object.hasOwn(COMMANDS_BY_PATH, commandPath) ? COMMANDS_BY_PATH[commandPath] : undefined;
     if (!command) {
       throw new DaemonError('SLUICE_E_ROUTE_NOT_FOUND', `unknown command "${commandPath}"; use one of: ${Object.keys(COMMANDS_BY_PATH).join(', ')}`);
     }
