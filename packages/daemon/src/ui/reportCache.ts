@@ -7,8 +7,8 @@ export const REPORT_CACHE_ENTRIES_MAX = 16;
 /** Shortest time between two rebuilds of one rollout's report. */
 export const REPORT_REBUILD_INTERVAL_MS_MIN = 2_000;
 /**
- * A rebuild also waits this many times as long as the last one took: the report replays the whole rollout (≈ 2–3 s of
- * CPU for a 6-hour rollout on a small machine), and the daemon's one thread must keep ingesting, so a dashboard left
+ * A rebuild also waits this many times as long as the last one took: the report replays the whole rollout (≈ 1.3 s of
+ * CPU for a 6-hour rollout on a small machine, docs/report.md), and the daemon's one thread must keep ingesting, so a dashboard left
  * open on a long rollout costs it at most about a tenth of its time.
  */
 export const REPORT_REBUILD_COST_FACTOR = 10;
