@@ -1,18 +1,5 @@
+import { eventsOf, waitFor } from '../nginx-canary/scenario.js';
 import { NAMESPACE, ROUTE, type Environment } from './environment.js';
-
-interface RolloutState {
-  phase: string;
-  appliedWeightPercent: number | null;
-  desiredWeightPercent: number;
-  terminal: boolean;
-  outcome: string | null;
-}
-
-interface StoredEvent {
-  type: string;
-  at: number;
-  data: Record<string, unknown>;
-}
 
 export interface HealthyResult {
   rolloutId: string;
@@ -50,7 +37,6 @@ export interface DriftResult {
   outcome: string | null;
 }
 
-const POLL_MS = 50;
 const errorRateGate = { kind: 'errorRate', maxPercent: 5, samplesMin: 5, sustainWindows: 1 };
 
 function specFor(environment: Environment, id: string, stages: object[]): string {
@@ -74,28 +60,6 @@ function specFor(environment: Environment, id: string, stages: object[]): string
 async function createRollout(environment: Environment, id: string, stages: object[]): Promise<void> {
   const created = await environment.daemon.request('POST', '/v1/rollouts', specFor(environment, id, stages));
   if (created.status !== 201) throw new Error(`creating rollout ${id} failed: ${created.status} ${JSON.stringify(created.body)}`);
-}
-
-async function stateOf(environment: Environment, id: string): Promise<RolloutState> {
-  const response = await environment.daemon.request('GET', `/v1/rollouts/${id}`);
-  if (response.status !== 200) throw new Error(`GET rollout ${id}: ${response.status} ${JSON.stringify(response.body)}`);
-  return (response.body as { rollout: { state: RolloutState } }).rollout.state;
-}
-
-async function waitFor(environment: Environment, id: string, what: string, timeoutMs: number, done: (s: RolloutState) => boolean): Promise<RolloutState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await stateOf(environment, id);
-    if (done(state)) return state;
-    if (Date.now() > deadline) throw new Error(`rollout ${id}: ${what} not reached within ${timeoutMs} ms; state ${JSON.stringify(state)}\n${environment.daemon.output().slice(-3_000)}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
-async function eventsOf(environment: Environment, id: string): Promise<StoredEvent[]> {
-  const response = await environment.daemon.request('GET', `/v1/rollouts/${id}/events?from=0&limit=10000`);
-  const body = response.body as { events?: StoredEvent[] } | StoredEvent[];
-  return Array.isArray(body) ? body : (body.events ?? []);
 }
 
 /** The weights of rule "main", as kubectl shows them. */

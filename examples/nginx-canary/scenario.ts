@@ -1,7 +1,7 @@
 import type { Environment } from './environment.js';
 
 /** The part of GET /v1/rollouts/:id the example reads. */
-interface RolloutState {
+export interface RolloutState {
   phase: string;
   stageName: string | null;
   appliedWeightPercent: number | null;
@@ -10,7 +10,7 @@ interface RolloutState {
   outcome: string | null;
 }
 
-interface StoredEvent {
+export interface StoredEvent {
   type: string;
   at: number;
   data: Record<string, unknown>;
@@ -73,13 +73,14 @@ async function createRollout(environment: Environment, id: string, stages: objec
   if (created.status !== 201) throw new Error(`creating rollout ${id} failed: ${created.status} ${JSON.stringify(created.body)}`);
 }
 
-async function stateOf(environment: Environment, id: string): Promise<RolloutState> {
+/** The rollout's state from the daemon (also used by examples/kubernetes-gateway-canary). */
+export async function stateOf(environment: Pick<Environment, 'daemon'>, id: string): Promise<RolloutState> {
   const response = await environment.daemon.request('GET', `/v1/rollouts/${id}`);
   if (response.status !== 200) throw new Error(`GET rollout ${id}: ${response.status} ${JSON.stringify(response.body)}`);
   return (response.body as { rollout: { state: RolloutState } }).rollout.state;
 }
 
-async function waitFor(environment: Environment, id: string, what: string, timeoutMs: number, done: (s: RolloutState) => boolean): Promise<RolloutState> {
+export async function waitFor(environment: Pick<Environment, 'daemon'>, id: string, what: string, timeoutMs: number, done: (s: RolloutState) => boolean): Promise<RolloutState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await stateOf(environment, id);
@@ -91,7 +92,7 @@ async function waitFor(environment: Environment, id: string, what: string, timeo
   }
 }
 
-async function eventsOf(environment: Environment, id: string): Promise<StoredEvent[]> {
+export async function eventsOf(environment: Pick<Environment, 'daemon'>, id: string): Promise<StoredEvent[]> {
   const response = await environment.daemon.request('GET', `/v1/rollouts/${id}/events?from=0&limit=10000`);
   const body = response.body as { events?: StoredEvent[] } | StoredEvent[];
   return Array.isArray(body) ? body : (body.events ?? []);
