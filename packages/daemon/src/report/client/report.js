@@ -643,7 +643,8 @@
     };
   }
 
-  window.SluiceReport = { render: render, format: REPORT_FORMAT };
+  // `h` is shared with the dashboard's script, which builds its own elements the same way.
+  window.SluiceReport = { render: render, format: REPORT_FORMAT, h: h };
 
   // In a report file the data is in the page; the dashboard calls render itself.
   var embedded = document.getElementById('sluice-report-data');

@@ -24,21 +24,11 @@
 
   var root = document.getElementById('sluice-dashboard');
 
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    if (attrs) {
-      for (var key in attrs) {
-        if (attrs[key] === undefined || attrs[key] === null || attrs[key] === false) continue;
-        el.setAttribute(key, attrs[key] === true ? '' : String(attrs[key]));
-      }
-    }
-    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
-    return el;
-  }
-  function append(el, child) {
-    if (child === undefined || child === null || child === false) return;
-    if (Array.isArray(child)) child.forEach(function (c) { append(el, c); });
-    else el.appendChild(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+  // Elements are built by report.js's helper: strings become text nodes, never HTML.
+  var h = window.SluiceReport.h;
+  /** Appends nodes and strings (as text) to `el`, skipping the absent ones. */
+  function append(el, children) {
+    children.forEach(function (child) { if (child !== null && child !== undefined && child !== false) el.append(child); });
   }
   function age(ms) {
     if (ms === null || ms === undefined || !isFinite(ms)) return '–';
