@@ -6,6 +6,9 @@ import type { GateMetric, GateSeries } from './reportTypes.js';
 /** Verdict letters of GateSeries.verdicts. */
 const LETTER = { pass: 'p', fail: 'f', inconclusive: 'i' } as const;
 
+/** Verdict changes kept per gate with their summaries (a gate that flaps for days); the rest are counted. */
+export const GATE_CHANGES_KEPT_MAX = 200;
+
 /** The latency quantiles every report computes per window (p99, the overview chart's), before the gates' own. */
 export const OVERVIEW_QUANTILES = [0.99] as const;
 
@@ -70,7 +73,10 @@ export class GateSeriesBuilder {
     series.windowAt.push(at);
     series.verdicts += letter;
     if (!series.stages.includes(data.stage)) series.stages.push(data.stage);
-    if (previous !== letter) series.changes.push({ at, verdict: data.verdict, summary: data.evidence.summary });
+    if (previous !== letter) {
+      if (series.changes.length < GATE_CHANGES_KEPT_MAX) series.changes.push({ at, verdict: data.verdict, summary: data.evidence.summary });
+      else series.changesOmitted += 1;
+    }
     const e = data.evidence as Record<string, unknown>;
     series.bound.push(boundOf(data.kind, e, config));
     if (series.logEValueWorse) {
@@ -96,7 +102,7 @@ export class GateSeriesBuilder {
 
 function emptySeries(name: string, kind: string, config: GateConfig | undefined, quantiles: number[]): GateSeries {
   const metric = metricOf(kind);
-  const series: GateSeries = { name, kind, stages: [], metric, at: [], window: [], verdicts: '', bound: [], boundLabel: boundLabelOf(kind, config), changes: [] };
+  const series: GateSeries = { name, kind, stages: [], metric, at: [], window: [], verdicts: '', bound: [], boundLabel: boundLabelOf(kind, config), changes: [], changesOmitted: 0 };
   if (config?.kind === 'latency') series.quantileIndex = quantiles.indexOf(config.quantile);
   if (kind === 'compareErrorRate' || kind === 'compareLatency' || kind === 'sampleRatio') {
     series.logEValueWorse = [];

@@ -122,6 +122,8 @@ export interface GateSeries {
   logBound?: number;
   /** Why the evaluation changed verdict: the summaries of the evaluations whose verdict differs from the one before. */
   changes: Array<{ at: number; verdict: string; summary: string }>;
+  /** Changes past GATE_CHANGES_KEPT_MAX, counted. */
+  changesOmitted: number;
 }
 
 export interface VariantStats {

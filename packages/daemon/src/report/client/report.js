@@ -522,7 +522,9 @@
       gate.changes.slice(0, 50).forEach(function (change) {
         list.appendChild(h('li', null, h('span', { class: 'verdict verdict-' + change.verdict }, change.verdict), ' ' + iso(change.at) + ' — ' + change.summary));
       });
-      block.appendChild(h('details', { class: 'changes', open: gate.changes.length <= 6 }, h('summary', null, 'Verdict changes (' + gate.changes.length + ')'), list));
+      var omitted = gate.changes.length - Math.min(gate.changes.length, 50) + (gate.changesOmitted || 0);
+      if (omitted > 0) list.appendChild(h('li', { class: 'omitted' }, omitted + ' more change(s): the numbers tables above have every verdict.'));
+      block.appendChild(h('details', { class: 'changes', open: gate.changes.length <= 6 }, h('summary', null, 'Verdict changes (' + (gate.changes.length + (gate.changesOmitted || 0)) + ')'), list));
     }
     return block;
   }
