@@ -12,6 +12,8 @@ const RESPONSE_BYTES_MAX = 4 * 1024 * 1024;
 
 export interface DaemonHandle {
   url: string;
+  /** Bearer token of the API (for other processes that post to it). */
+  token: string;
   /** Resolves once /readyz answers; rejects (after stopping the child) when the daemon exits or is not ready in time. */
   ready(): Promise<void>;
   /** Everything the daemon wrote to stdout and stderr (pino lines), bounded. */
@@ -21,18 +23,18 @@ export interface DaemonHandle {
 }
 
 /**
- * Starts `sluice daemon` as a child process from the workspace sources (tsx with the `sluice-source` condition) on a
+ * Starts `sluice daemon` as a child process (with `extraArgs` after the others, e.g. `--xds-listen` for the gRPC example) from the workspace sources (tsx with the `sluice-source` condition) on a
  * loopback port, with its own database and token in `dir`. The handle is returned at once, so that a caller can stop
  * the child even while it is starting; `ready()` waits for /readyz.
  */
-export async function startDaemon(options: { dir: string; port: number; tickMs: number; windowGraceMs: number; readBackIntervalMs?: number; readyTimeoutMs?: number }): Promise<DaemonHandle> {
+export async function startDaemon(options: { dir: string; port: number; tickMs: number; windowGraceMs: number; readBackIntervalMs?: number; readyTimeoutMs?: number; extraArgs?: readonly string[] }): Promise<DaemonHandle> {
   const token = randomBytes(24).toString('hex');
   const tokenFile = join(options.dir, 'token');
   await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
   const url = `http://127.0.0.1:${options.port}`;
   const child: ChildProcess = spawn(
     join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    ['--conditions=sluice-source', join(here, 'sluiceCli.ts'), 'daemon', '--db', join(options.dir, 'sluice.db'), '--listen', `127.0.0.1:${options.port}`, '--token-file', tokenFile, '--tick-ms', String(options.tickMs), '--window-grace-ms', String(options.windowGraceMs), '--window-ms-min', '100', '--log-level', 'info'],
+    ['--conditions=sluice-source', join(here, 'sluiceCli.ts'), 'daemon', '--db', join(options.dir, 'sluice.db'), '--listen', `127.0.0.1:${options.port}`, '--token-file', tokenFile, '--tick-ms', String(options.tickMs), '--window-grace-ms', String(options.windowGraceMs), '--window-ms-min', '100', '--log-level', 'info', ...(options.extraArgs ?? [])],
     // Its own process group: tsx runs the daemon in a child process, and stopping the group stops both.
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, SLUICE_READ_BACK_INTERVAL_MS: String(options.readBackIntervalMs ?? 1_000) } },
   );
@@ -90,5 +92,5 @@ export async function startDaemon(options: { dir: string; port: number; tickMs: 
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  return { url, ready, output: () => output, request, stop };
+  return { url, token, ready, output: () => output, request, stop };
 }
