@@ -52,15 +52,8 @@ export interface InputDataByType {
   'health.checked': HealthCheckedData;
   'metric.observed': MetricObservedData;
   'command.issued': CommandIssuedData;
-/**
- * The pre-flight plan the daemon ran when the rollout was created (docs/plan.md): what the expected traffic can prove,
- * stage by stage, and the warnings. An observation, not a decision: the machine ignores it, replay does not recompute it.
- */
-export type RolloutPlannedData = import('../plan/planSummary.js').PlanSummary;
-
   'weight.applied': WeightAppliedData;
   'weight.applyFailed': WeightApplyFailedData;
-  'rollout.planned': RolloutPlannedData;
   tick: TickData;
 }
 
@@ -163,7 +156,6 @@ export const INPUT_TYPES: readonly InputType[] = [
   'command.issued',
   'weight.applied',
   'weight.applyFailed',
-  'rollout.planned',
   'tick',
 ];
 export const DECISION_TYPES: readonly DecisionType[] = [
