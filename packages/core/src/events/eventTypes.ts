@@ -46,8 +46,15 @@ export interface WeightApplyFailedData {
 /** A clock tick from the daemon or simulator. Stored only when it caused a decision (so the log grows with decisions). */
 export type TickData = Record<string, never>;
 
+/**
+ * The pre-flight plan the daemon ran when the rollout was created (docs/plan.md): what the expected traffic can prove,
+ * stage by stage, and the warnings. An observation, not a decision: the machine ignores it, replay does not recompute it.
+ */
+export type RolloutPlannedData = import('../plan/planSummary.js').PlanSummary;
+
 export interface InputDataByType {
   'rollout.created': RolloutCreatedData;
+  'rollout.planned': RolloutPlannedData;
   'samples.window': SamplesWindowData;
   'health.checked': HealthCheckedData;
   'metric.observed': MetricObservedData;
@@ -150,6 +157,7 @@ export type EventDataByType = InputDataByType & DecisionDataByType;
 
 export const INPUT_TYPES: readonly InputType[] = [
   'rollout.created',
+  'rollout.planned',
   'samples.window',
   'health.checked',
   'metric.observed',

@@ -56,8 +56,8 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       pattern: '/v1/rollouts',
       mutating: true,
       handler: async ({ req }) => {
-        const { created, rollout } = service.create(await text(req, limits.jsonBodyBytesMax));
-        return { status: created ? 201 : 200, body: { created, rollout } };
+        const { created, rollout, plan } = service.create(await text(req, limits.jsonBodyBytesMax));
+        return { status: created ? 201 : 200, body: plan === null ? { created, rollout } : { created, rollout, plan } };
       },
     },
     { method: 'GET', pattern: '/v1/rollouts', mutating: false, handler: () => ({ status: 200, body: { rollouts: service.list(), quarantined: service.quarantined() } }) },

@@ -5,6 +5,7 @@ import { DaemonError } from '../errors.js';
 import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
 import { BATCH_LINES_MAX, countLines, parseSampleLines, REJECTED_LINES_REPORTED_MAX, type RejectedLine } from '../ingest/parseSamples.js';
 import { parseWindowLines } from '../ingest/parseWindows.js';
+import { planRollout, plannedTrafficFromSpec, planSummary, type PlanSummary } from '@sluice/core';
 import { prometheusSourceOf } from '../sources/prometheusSource.js';
 import { rolloutJson } from './rolloutJson.js';
 import type { RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
@@ -66,14 +67,18 @@ export class RolloutService {
     return this.#runtime.quarantined();
   }
 
-  create(specText: string): { created: boolean; rollout: Record<string, unknown> } {
+  create(specText: string): { created: boolean; rollout: Record<string, unknown>; plan: PlanSummary | null } {
     this.#assertWritable();
     const spec = parseSpecText(specText, 'request body', this.#windowMsMin === undefined ? {} : { windowMsMin: this.#windowMsMin });
     // What core only carries through — the Prometheus source, the adapter's and the access log's options — is checked
     // now (422), not at the first apply or poll, and all at once: every problem in one answer, not one per attempt.
     checkAll([() => prometheusSourceOf(spec), () => validateAdapterOptions(spec.adapter, spec.id, spec), () => validateAccessLogSource(spec.sources.accessLog), () => this.#checkSpec?.(spec)]);
+    // The pre-flight plan (docs/plan.md), analytic part only: bounded arithmetic, no simulation on the request thread.
+    const traffic = plannedTrafficFromSpec(spec);
+    const plan = traffic === null ? null : planSummary(planRollout(spec, traffic, { seeds: 0 }));
     const { entry, created } = this.#runtime.create(spec, this.#now());
-    return { created, rollout: rolloutJson(entry) };
+    if (created && plan !== null) this.#runtime.ingest(spec.id, { type: 'rollout.planned', at: this.#now(), data: plan });
+    return { created, rollout: rolloutJson(entry), plan };
   }
 
   list(): Record<string, unknown>[] {

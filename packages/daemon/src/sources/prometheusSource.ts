@@ -20,6 +20,8 @@ export interface PrometheusSource {
   /** The PromQL each query name runs for a variant, for a window of `windowMs` (for logs and `sluice` diagnostics). */
   renderedQueries(variant: Variant, windowMs: number): Record<PrometheusQueryName, string>;
   queryWindow(windowStartAt: number, windowEndAt: number): Promise<SampleWindowData>;
+  /** One variant's window alone (`sluice plan --prometheus` reads the baseline's last days before a canary exists). */
+  queryVariant(variant: Variant, windowStartAt: number, windowEndAt: number): Promise<VariantWindow>;
 }
 
 export interface PrometheusSourceOptions {
@@ -97,6 +99,7 @@ export function createPrometheusSource(
   return {
     config,
     renderedQueries,
+    queryVariant,
     async queryWindow(windowStartAt, windowEndAt) {
       if (!(Number.isFinite(windowStartAt) && Number.isFinite(windowEndAt) && windowEndAt > windowStartAt)) {
         throw new RangeError(`window must have start < end, got [${windowStartAt}, ${windowEndAt})`);

@@ -15,6 +15,8 @@ export function describeEntry(event: AnyStoredEvent, spec: RolloutSpec | null): 
       const s = event.data.spec;
       return `${s.service}: ${s.baseline} → ${s.candidate}, ${s.stages.length} stage(s): ${s.stages.map((st) => `${st.name} ${st.weightPercent}%`).join(' → ')}`;
     }
+    case 'rollout.planned':
+      return `pre-flight plan at ${event.data.traffic.requestsPerSecond} requests/s, ${(event.data.traffic.errorRate * 100).toPrecision(2)}% errors (${event.data.traffic.source}): ${event.data.warnings.length === 0 ? 'no warnings' : event.data.warnings.join('; ')}`;
     case 'stage.entered':
       return `${event.data.stage} (${event.data.index + 1}/${spec?.stages.length ?? '?'}) entered at ${event.data.weightPercent}%`;
     case 'weight.desired':

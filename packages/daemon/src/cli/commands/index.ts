@@ -115,6 +115,12 @@ export const commandEntries: readonly CommandEntry[] = [
     load: async () => (await import('./simulate.js')).registerSimulate,
   },
   {
+    name: 'plan',
+    usage: '[options] <spec>',
+    description: 'Pre-flight: what each stage of a spec can prove at a given traffic, and how fast it catches regressions',
+    load: async () => (await import('./plan.js')).registerPlan,
+  },
+  {
     name: 'audit',
     usage: '[options] [id]',
     description: "Audit past rollouts offline from the log: list them, one rollout's timeline, or its state at a moment",

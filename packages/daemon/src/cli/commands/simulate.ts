@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { EventLog, isSluiceError, JSON_DEPTH_MAX, jsonDepthProblem, parseTrafficModel, runSimulation, sessionDriver, SpecValidationError, type SimulationResult, type TrafficModel } from '@sluice/core';
+import { EventLog, isSluiceError, runSimulation, sessionDriver, type SimulationResult } from '@sluice/core';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
-import { DOCUMENT_FILE_BYTES_MAX, readBoundedFile, readSpecFile, unreadableReason } from '../specFile.js';
+import { readSpecFile } from '../specFile.js';
+import { readTrafficModelFile } from '../trafficModelFile.js';
 
 /**
  * `sluice simulate --spec SPEC --traffic MODEL.json [--db FILE] [--apply-delay-ms MS] [--json]`: runs a whole rollout
@@ -29,19 +30,7 @@ function runSimulate(flags: { spec: string; traffic: string; db?: string; applyD
     throw new CliExit(EXIT.usage);
   }
   const { spec } = readSpecFile(flags.spec, 'simulate', io);
-  let modelJson: unknown;
-  try {
-    const text = readText(flags.traffic, 'traffic model', io);
-    // JSON.parse is iterative, but what reads the model after it recurses: bound the depth first.
-    const tooDeep = jsonDepthProblem(text, JSON_DEPTH_MAX);
-    if (tooDeep) throw new Error(`${tooDeep}; a traffic model needs no more than 3`);
-    modelJson = JSON.parse(text);
-  } catch (error) {
-    if (error instanceof CliExit) throw error;
-    io.err(`sluice simulate: ${flags.traffic}: not valid JSON (${(error as Error).message}); the traffic model is a JSON object (docs/simulate.md)\n`);
-    throw new CliExit(EXIT.usage);
-  }
-  const model = parseModel(modelJson, flags.traffic, io);
+  const model = readTrafficModelFile(flags.traffic, 'simulate', io);
   let result: SimulationResult;
   if (flags.db) {
     const log = openLog(flags.db, io);
@@ -69,26 +58,6 @@ function openLog(file: string, io: CliIo): EventLog {
   } catch (error) {
     if (!isSluiceError(error)) throw error;
     io.err(`sluice simulate: ${error.message} — --db must be a Sluice event log or a path where a new one can be created\n`);
-    throw new CliExit(EXIT.usage);
-  }
-}
-
-/** A bad model is a bad argument (exit 2), told apart from a rollout that did not complete (exit 1). */
-function parseModel(json: unknown, file: string, io: CliIo): TrafficModel {
-  try {
-    return parseTrafficModel(json, file);
-  } catch (error) {
-    if (!(error instanceof SpecValidationError)) throw error;
-    io.err(`sluice simulate: ${error.message}\n(the traffic model's fields are in docs/simulate.md)\n`);
-    throw new CliExit(EXIT.usage);
-  }
-}
-
-function readText(file: string, what: string, io: CliIo): string {
-  try {
-    return readBoundedFile(file, DOCUMENT_FILE_BYTES_MAX);
-  } catch (error) {
-    io.err(`sluice simulate: cannot read the ${what} ${file}: ${unreadableReason(error)}\n`);
     throw new CliExit(EXIT.usage);
   }
 }

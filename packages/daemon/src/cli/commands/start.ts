@@ -23,6 +23,11 @@ export function registerStart(program: Command, io: CliIo): void {
         });
       const rollout = answer.body.rollout as Record<string, unknown>;
       if (flags.json) io.out(`${JSON.stringify(answer.body)}\n`);
-      else io.out(`${answer.body.created ? 'created' : 'already exists (same spec)'}: ${String(rollout.id)}\n${rolloutBlock(rollout, Date.now())}`);
+      else {
+        io.out(`${answer.body.created ? 'created' : 'already exists (same spec)'}: ${String(rollout.id)}\n${rolloutBlock(rollout, Date.now())}`);
+        // The daemon's pre-flight plan (a spec with expectedTraffic): what the stages cannot prove, said before they run.
+        const warnings = (answer.body.plan as { warnings?: unknown } | undefined)?.warnings;
+        if (Array.isArray(warnings) && warnings.length > 0) io.out(`plan warnings (sluice plan ${specFile} for the whole plan):\n${warnings.map((w) => `  - ${String(w)}`).join('\n')}\n`);
+      }
     });
 }
