@@ -6,12 +6,14 @@ import type { stageSchema } from './specSchema.js';
  *
  * The comparative gates do the judging: canary against the concurrent baseline, anytime-valid (docs/judge.md). Each
  * has α = 0.01, so the four comparative tests of a rollout falsely roll back a healthy canary with probability at most
- * 4%, however often they are evaluated. A comparative gate passes only once non-inferiority is shown, which takes a
- * number of canary *events* that grows as the tolerance shrinks (docs/judge.md, "Choosing the tolerance"): at 1% of
- * traffic a service with 0.1% errors sees ~7 canary errors an hour, so the canary stage screens errors for gross
- * regressions only (3× the baseline) and leaves subtle ones to the ramp (30%), where ten times the traffic resolves
- * them. Latency has events to spare (5% of requests are slower than the baseline's p95, the default threshold, which
- * also resolves latency shifts several times faster than p99), so its tolerance is 50% and then 30%.
+ * 4%, however often they are evaluated. Failing needs a number of canary *events* that grows as the tolerance shrinks
+ * (docs/judge.md, "Choosing the tolerance"): at 1% of traffic a service with 0.1% errors sees ~7 canary errors an hour,
+ * so the canary stage screens errors for gross regressions only (3× the baseline) and leaves subtle ones to the ramp
+ * (30%), where ten times the traffic resolves them. Latency has events to spare (5% of requests are slower than the
+ * baseline's p95, the default threshold, which also resolves latency shifts several times faster than p99), so its
+ * tolerance is 50% and then 30%. A stage passes on time (Judge II, docs/judge.md "Passing on time"): by proof of
+ * non-inferiority within max(tolerance, +0.05 points), or at durationMin when no fail test is near its bound; a stage
+ * that cannot pass by durationMax holds and alerts instead of rolling back (the schema's defaults, not written here).
  *
  * The absolute gates are circuit breakers for catastrophes only (20% errors, p90 over 2 s): a fixed bound near a
  * service's normal level trips on noise in small windows (p99 over 20 samples is their maximum), and a canary
@@ -82,4 +84,9 @@ canary requests only when its counts show, with \`confidence\` 0.99, that the tr
   two in 94%, within three in 99.5% (63%, 98% and 100% before).
 
 Set \`confidence: 0\` on a breaker to compare observed values with the bound, as Flagger and Argo Rollouts do.
+
+The comparative gates pass on time (docs/judge.md, "Passing on time"): a healthy release of a good service passes each
+stage at its \`durationMin\`, by proof of non-inferiority within max(tolerance, +0.05 points) or on no evidence of harm,
+and a stage that cannot pass by its \`durationMax\` holds and alerts (\`onMaxDuration: hold\`) instead of rolling back.
+What each stage can prove at your traffic: \`sluice plan\` (docs/plan.md).
 `;
