@@ -1,8 +1,8 @@
-import { runSimulation } from '../../packages/core/src/simulate/runSimulation.js';
-import { parseTrafficModel, type TrafficModelInput } from '../../packages/core/src/simulate/trafficModel.js';
-import { DEFAULT_STAGES } from '../../packages/core/src/spec/defaultStages.js';
-import { validateSpec } from '../../packages/core/src/spec/parseSpec.js';
-import type { RolloutSpecInput } from '../../packages/core/src/spec/specSchema.js';
+import { runSimulation } from '@sluice/core';
+import { parseTrafficModel, type TrafficModelInput } from '@sluice/core';
+import { DEFAULT_STAGES } from '@sluice/core';
+import { validateSpec } from '@sluice/core';
+import type { RolloutSpecInput } from '@sluice/core';
 
 /**
  * End-to-end runs through `runSimulation`: real windows (every request's latency in an HdrHistogram), the real machine

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../packages/core/src/simulate/prng.js';
+import { createRandom } from '@sluice/core/judge';
 import { binomialUpperBound, runBreakerScenario, runScenario, WINDOW_MS } from './harness.js';
 import { sluiceJudge } from './judges.js';
 import { breakerScenarios, scenarios, type ArmAt, type Scenario } from './scenarios.js';

@@ -1,4 +1,4 @@
-import { createRandom } from '../../packages/core/src/simulate/prng.js';
+import { createRandom } from '@sluice/core/judge';
 import { ARGO_98_CONFIG, FLAGGER_98_CONFIG, argoJudge, breakerJudge, flaggerJudge, sluiceJudge, type Judge } from './judges.js';
 import type { Scenario } from './scenarios.js';
 import { drawSummaryWindow } from './summaryWindows.js';

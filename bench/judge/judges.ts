@@ -1,13 +1,13 @@
-import { gateSchema } from '../../packages/core/src/spec/gateSchema.js';
-import type { GateConfig } from '../../packages/core/src/spec/specSchema.js';
-import { advanceArgo, type ArgoState } from '../../packages/core/src/judge/argoGate.js';
-import { advanceFlagger, type FlaggerState } from '../../packages/core/src/judge/flaggerGate.js';
-import { emptyIntervals, type IntervalMeasurement } from '../../packages/core/src/judge/intervalChecks.js';
-import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from '../../packages/core/src/judge/relativeRiskTest.js';
-import { errorRateEvaluator, type ErrorRateState } from '../../packages/core/src/judge/errorRateGate.js';
-import type { GateContext } from '../../packages/core/src/judge/gate.js';
-import type { StageSpec } from '../../packages/core/src/spec/specSchema.js';
-import type { VariantWindow } from '../../packages/core/src/window.js';
+import { gateSchema } from '@sluice/core';
+import type { GateConfig } from '@sluice/core';
+import { advanceArgo, type ArgoState } from '@sluice/core/judge';
+import { advanceFlagger, type FlaggerState } from '@sluice/core/judge';
+import { emptyIntervals, type IntervalMeasurement } from '@sluice/core/judge';
+import { initialRelativeRiskTest, onsetSlotOf, updateRelativeRiskTest, type RelativeRiskTestState } from '@sluice/core/judge';
+import { errorRateEvaluator, type ErrorRateState } from '@sluice/core/judge';
+import type { GateContext } from '@sluice/core/judge';
+import type { StageSpec } from '@sluice/core';
+import type { VariantWindow } from '@sluice/core';
 import { PRESET_LATENCY_MS, type SummaryWindow } from './summaryWindows.js';
 
 /**

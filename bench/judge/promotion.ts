@@ -30,6 +30,8 @@ export interface RolloutRun {
   outcome: 'completed' | 'rolledBack' | 'held' | 'timedOut' | 'aborted';
   /** When the rollout ended (completed or rolled back) or the run stopped, ms from the start. */
   endedAtMs: number;
+  /** When the rollback started, ms from the start, for rolled-back runs. */
+  rollbackAtMs: number | null;
   /** Rollback cause (`gate`, `maxDuration`, `health`) and the stage, for rolled-back runs. */
   rollbackReason: string | null;
   rollbackGate: string | null;
@@ -60,12 +62,26 @@ export function minimumDurationMs(spec: RolloutSpec): number {
   return spec.stages.reduce((sum, stage) => sum + stage.durationMin, 0);
 }
 
-/** One healthy rollout: canary and baseline identical. `latencyBins` as in runSimulation (0 = exact latencies). */
-export function runHealthyRollout(spec: RolloutSpec, cell: PromotionCell, seed: number, latencyBins: number): RolloutRun {
+/** A canary worse than its baseline from the start of the rollout: errors × errorMultiplier, latency × latencyMultiplier. */
+export interface Regression {
+  name: string;
+  errorMultiplier: number;
+  latencyMultiplier: number;
+}
+
+export const NO_REGRESSION: Regression = { name: 'A/A', errorMultiplier: 1, latencyMultiplier: 1 };
+
+/**
+ * One rollout: canary and baseline identical (the default), or the canary regressed from the start. `latencyBins` as
+ * in runSimulation (0 = exact latencies).
+ */
+export function runHealthyRollout(spec: RolloutSpec, cell: PromotionCell, seed: number, latencyBins: number, regression: Regression = NO_REGRESSION): RolloutRun {
   const shape = LATENCY_SHAPES[seed % LATENCY_SHAPES.length]!;
   const arm = { errorRate: cell.errorRate, latencyMs: shape.latencyMs };
+  const canary = { errorRate: Math.min(1, cell.errorRate * regression.errorMultiplier), latencyMs: shape.latencyMs };
   const horizonMs = 4 * minimumDurationMs(spec);
-  const model = parseTrafficModel({ seed, durationMs: horizonMs, requestsPerSecond: cell.requestsPerSecond, baseline: arm, canary: arm });
+  const changes = regression.latencyMultiplier === 1 ? [] : [{ atMs: 0, arm: 'canary' as const, latencyMultiplier: regression.latencyMultiplier }];
+  const model = parseTrafficModel({ seed, durationMs: horizonMs, requestsPerSecond: cell.requestsPerSecond, baseline: arm, canary, changes });
   const result = runSimulation(spec, model, { latencyBins });
   const rollback = result.decisions.find((d) => d.type === 'rollback.started');
   const held = result.decisions.findLast((d) => d.type === 'stage.held');
@@ -85,6 +101,7 @@ export function runHealthyRollout(spec: RolloutSpec, cell: PromotionCell, seed: 
     shape: shape.name,
     outcome,
     endedAtMs: result.endedAtMs ?? horizonMs,
+    rollbackAtMs: result.rollbackStartedAtMs,
     rollbackReason: rollbackData?.reason ?? null,
     rollbackGate: rollbackData?.gate ?? null,
     stage: rollbackData?.stage ?? (held?.type === 'stage.held' ? held.data.stage : null),

@@ -1,4 +1,4 @@
-import type { Random } from '../../packages/core/src/simulate/prng.js';
+import type { Random } from '@sluice/core/judge';
 import { LATENCY_MEDIAN_MS, LATENCY_SIGMA, type ArmAt, type Scenario } from './scenarios.js';
 
 /**
