@@ -51,13 +51,42 @@ export function prepareNewEvent(rolloutId: string, event: NewEvent): string {
   if (typeof event.data !== 'object' || event.data === null || Array.isArray(event.data)) {
     throw new EventInvalidError({ ...where, field: 'data' }, 'must be a JSON object');
   }
+  const limits = TEXT_CHARS_MAX[event.type];
+  if (limits) {
+    for (const [field, charsMax] of Object.entries(limits)) {
+      const value = (event.data as Record<string, unknown>)[field];
+      if (typeof value === 'string' && value.length > charsMax) {
+        throw new EventInvalidError({ ...where, field: `data.${field}` }, `is ${value.length} characters; at most ${charsMax} are stored`);
+      }
+    }
+  }
+  let json: string;
   try {
-    return canonicalJson(event.data, 'data');
+    json = canonicalJson(event.data, 'data');
   } catch (error) {
     if (error instanceof NotJsonError) throw new EventInvalidError({ ...where, field: error.path }, error.problem);
     throw error;
   }
+  if (json.length > EVENT_DATA_CHARS_MAX) {
+    throw new EventInvalidError({ ...where, field: 'data' }, `is ${json.length} characters of JSON; at most ${EVENT_DATA_CHARS_MAX} are stored in one event`);
+  }
+  return json;
 }
+
+/**
+ * Bounds on what one new event may hold (issue 11: a rejected command's 900 kB reason was stored whole). Checked when
+ * an event is written, never when one is read: a log written before keeps reading. The API refuses longer texts
+ * first with a 400; these are the log's own guard. A spec is at most 512 Ki characters once parsed, a window's
+ * histograms a few kB, so 1 Mi characters is far above any event Sluice writes.
+ */
+export const EVENT_DATA_CHARS_MAX = 1024 * 1024;
+const TEXT_CHARS_MAX: Partial<Record<string, Record<string, number>>> = {
+  'command.issued': { reason: 1_024, actor: 128 },
+  'command.rejected': { reason: 4_096 },
+  'health.checked': { target: 512, detail: 1_024 },
+  'metric.observed': { name: 128 },
+  'weight.applyFailed': { error: 4_096 },
+};
 
 /** The columns `EventLog.readRecorded` selects, in order, as better-sqlite3 returns them in raw mode. */
 export type RecordedRow = [position: number, type: string, version: number, at: number, data: string];

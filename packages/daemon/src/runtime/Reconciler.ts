@@ -164,7 +164,9 @@ export class Reconciler {
       state.attempts++;
       const delayMs = backoffMs(state.attempts);
       state.nextAttemptAt = this.#options.now() + delayMs;
-      const message = (error as Error).message;
+      // An adapter's message can be long (a proxy's whole config test output); the log keeps the first 4,000 characters.
+      const full = String((error as Error | undefined)?.message ?? error);
+      const message = full.length > 4_000 ? `${full.slice(0, 4_000)}… (${full.length} characters, cut)` : full;
       const code = (error as { code?: unknown }).code;
       const fields = { rolloutId: entry.id, weightPercent: desired.weightPercent, generation: desired.generation, attempt: state.attempts, retryInMs: delayMs, err: error };
       if (rollingBack) {
