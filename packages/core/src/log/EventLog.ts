@@ -75,6 +75,19 @@ export class EventLog {
   private readonly chainKey: ChainKey | undefined;
   private chain: ChainInfo;
   private readonly lastRowStatement: Statement<[], { seq: number; link: string | null }>;
+  /**
+   * The last row's sequence and link as this writer last appended them, so an append does not query them: the writer
+   * lock guarantees nobody else appends. Forgotten whenever an append or a transaction throws, since a rollback may
+   * have taken those rows back.
+   */
+  private lastRow: { seq: number; link: string } | undefined;
+  /**
+   * Heads of the rollouts appended to inside the current `transaction`, written once when its outermost level ends: a
+   * group commit appends many batches per rollout, and one head write per rollout instead of one per batch keeps the
+   * cost of the heads out of the append path.
+   */
+  private pendingHeads = new Map<string, ChainHead>();
+  private transactionDepth = 0;
   private readonly upsertHeadStatement: Statement<unknown[]>;
   private readonly upgraders: EventUpgraders | undefined;
   private readonly headStatement: Statement<[string], { position: number; hash: string }>;
@@ -159,7 +172,12 @@ export class EventLog {
       throw new EventInvalidError({ rolloutId, field: 'expectedPosition' }, `must be a non-negative integer, got ${expectedPosition}`);
     }
     const prepared = events.map((event) => ({ event, dataJson: prepareNewEvent(rolloutId, event) }));
-    return this.appendTransaction.immediate(rolloutId, expectedPosition, prepared);
+    try {
+      return this.appendTransaction.immediate(rolloutId, expectedPosition, prepared);
+    } catch (error) {
+      this.lastRow = undefined;
+      throw error;
+    }
   }
 
   /** The body of `append`, prepared once: better-sqlite3 wraps it in BEGIN IMMEDIATE, or a savepoint when nested. */
@@ -170,7 +188,7 @@ export class EventLog {
     let prevHash = head ? head.hash : GENESIS_HASH;
     // The log-wide chain continues from the last row of the log: sequence numbers are given explicitly (the last one
     // plus one) because each row's link covers its own sequence number.
-    const last = this.lastRowStatement.get();
+    const last = this.lastRow ?? this.lastRowStatement.get();
     let seq = last ? last.seq : 0;
     let link = last ? (last.link ?? GENESIS_LINK) : GENESIS_LINK;
     const key = this.chainKey;
@@ -189,8 +207,10 @@ export class EventLog {
       prevHash = hash;
     }
     if (stored.length > 0) {
+      this.lastRow = { seq, link };
       const newHead: ChainHead = { rolloutId, position: expectedPosition + stored.length - 1, hash: prevHash, seq, link };
-      this.upsertHeadStatement.run(rolloutId, newHead.position, newHead.hash, seq, link, headSeal(newHead, key));
+      if (this.transactionDepth > 0) this.pendingHeads.set(rolloutId, newHead);
+      else this.writeHead(newHead);
     }
     return stored;
   }
@@ -200,7 +220,36 @@ export class EventLog {
    * Nests (inner calls become savepoints); if `fn` throws, everything it appended is rolled back.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    // A nested level that throws is rolled back alone (a savepoint): the heads it deferred must go with it.
+    const saved = this.transactionDepth > 0 ? new Map(this.pendingHeads) : undefined;
+    try {
+      return this.db
+        .transaction(() => {
+          this.transactionDepth++;
+          try {
+            const result = fn();
+            if (this.transactionDepth === 1) this.flushHeads();
+            return result;
+          } finally {
+            this.transactionDepth--;
+          }
+        })
+        .immediate();
+    } catch (error) {
+      this.lastRow = undefined;
+      if (saved) this.pendingHeads = saved;
+      else this.pendingHeads.clear();
+      throw error;
+    }
+  }
+
+  private flushHeads(): void {
+    for (const head of this.pendingHeads.values()) this.writeHead(head);
+    this.pendingHeads.clear();
+  }
+
+  private writeHead(head: ChainHead): void {
+    this.upsertHeadStatement.run(head.rolloutId, head.position, head.hash, head.seq, head.link, headSeal(head, this.chainKey));
   }
 
   /**

@@ -99,3 +99,34 @@ describe('verifyLog', () => {
     expect(verifyFile().ok).toBe(true);
   });
 });
+
+describe('heads and links across rolled-back appends', () => {
+  it('keeps heads and the log-wide chain consistent when a nested transaction or a whole transaction rolls back', () => {
+    const log = EventLog.open(tmp.file('rollback.db'));
+    log.transaction(() => {
+      log.append('alpha', 0, [healthEvent(1)]);
+      try {
+        log.transaction(() => {
+          log.append('alpha', 1, [healthEvent(2)]);
+          log.append('beta', 0, [healthEvent(3)]);
+          throw new Error('inner level fails');
+        });
+      } catch {
+        /* the inner level is rolled back alone; its deferred heads with it */
+      }
+      log.append('gamma', 0, [healthEvent(4)]);
+    });
+    expect(() =>
+      log.transaction(() => {
+        log.append('alpha', 1, [healthEvent(5)]);
+        throw new Error('whole transaction fails');
+      }),
+    ).toThrow('whole transaction fails');
+    // The next append continues from the last committed row, not from the rolled-back one.
+    log.append('alpha', 1, [healthEvent(6)]);
+    expect(log.storedHead('beta')).toBeNull();
+    expect(log.storedHead('alpha')).toMatchObject({ position: 1, seq: 3 });
+    expect(verifyLog(log)).toMatchObject({ ok: true, rollouts: 2, events: 3 });
+    log.close();
+  });
+});

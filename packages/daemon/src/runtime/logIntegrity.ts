@@ -27,9 +27,21 @@ export const BACKGROUND_VERIFY_SLICE_ROWS = 2_000;
 
 /** Checks what must hold before the daemon serves. Returns the report; its state is `broken` when something is. */
 export function checkAtStart(log: EventLog, journal: IngestJournal): IntegrityReport {
-  const tail = verifyTail(log);
-  const journalResult: JournalVerifyResult = journal.verify();
-  const headAtStart = log.logHead();
+  let tail: VerifyResult;
+  let journalResult: JournalVerifyResult;
+  let headAtStart: IntegrityReport['headAtStart'];
+  try {
+    tail = verifyTail(log);
+    journalResult = journal.verify();
+    headAtStart = log.logHead();
+  } catch (error) {
+    // A page SQLite cannot read (bytes overwritten in the middle of the file) is a broken log, never a stack trace.
+    const code = (error as { code?: string }).code ?? 'error';
+    return {
+      state: 'broken', headAtStart: null, tailFromSeq: 0, tailEvents: 0, verifiedThroughSeq: 0, journal: { rows: 0, checked: false },
+      broken: { rolloutId: null, position: null, seq: null, reason: `the log file is damaged: ${(error as Error).message} (${code}) — \`sluice verify --db\` names the page; restore it from a backup` },
+    };
+  }
   const report: IntegrityReport = {
     state: 'verifying',
     headAtStart,
