@@ -41,7 +41,7 @@ async function start(overrides: Partial<DaemonConfigInput> = {}): Promise<Daemon
 }
 
 describe('one writer per log', () => {
-  it('refuses a second daemon, naming the holder; read-only commands keep working', async () => {
+  it('refuses a second daemon and a writing CLI command, naming the holder; read-only commands keep working', async () => {
     const first = await start();
     const client = new DaemonClient({ url: first.url, token: TEST_TOKEN });
     expect((await client.createRollout(spec('alpha'))).status).toBe(201);
@@ -56,6 +56,13 @@ describe('one writer per log', () => {
     expect(verify.code).toBe(0);
     const status = await runCli('status', '--db', db, 'alpha');
     expect(status.code).toBe(0);
+    // A CLI command that writes to the file is refused the same way (exit 2), and writes nothing.
+    writeFileSync(join(dir, 'spec.yaml'), 'id: sim\nservice: shop\nbaseline: v1\ncandidate: v2\nstages:\n  - name: canary\n    weightPercent: 10\n    durationMin: 5m\n');
+    writeFileSync(join(dir, 'traffic.json'), JSON.stringify({ seed: 1, durationMs: 60_000, requestsPerSecond: 10, baseline: { errorRate: 0.01, latencyMs: { lognormal: { median: 40, sigma: 0.6 } } }, canary: { errorRate: 0.01, latencyMs: { lognormal: { median: 40, sigma: 0.6 } } } }));
+    const simulate = await runCli('simulate', '--spec', join(dir, 'spec.yaml'), '--traffic', join(dir, 'traffic.json'), '--db', db);
+    expect(simulate.code).toBe(2);
+    expect(simulate.err).toMatch(new RegExp(`already open for writing by sluice daemon \\(pid ${process.pid} .*listening on`));
+    expect((await runCli('status', '--db', db, 'sim')).code).not.toBe(0);
     // A daemon started --read-only takes no lock: it can inspect the live file too.
     const inspector = await start({ readOnly: true });
     const answer = await fetch(`${inspector.url}/v1/rollouts/alpha`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });

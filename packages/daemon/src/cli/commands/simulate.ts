@@ -57,7 +57,9 @@ function openLog(file: string, io: CliIo): EventLog {
     return EventLog.open(file);
   } catch (error) {
     if (!isSluiceError(error)) throw error;
-    io.err(`sluice simulate: ${error.message} — --db must be a Sluice event log or a path where a new one can be created\n`);
+    // A log another process writes to is not a bad path: its message already names the holder and what to do.
+    const hint = error.code === 'SLUICE_E_LOG_LOCKED' ? '' : ' — --db must be a Sluice event log or a path where a new one can be created';
+    io.err(`sluice simulate: ${error.message}${hint}\n`);
     throw new CliExit(EXIT.usage);
   }
 }
