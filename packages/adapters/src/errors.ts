@@ -1,4 +1,4 @@
-import { formatPath, SluiceError, SpecValidationError, valueAtPath, type SluiceErrorCode, type ValidationIssue } from '@sluice/core';
+import { boundedIssues, formatPath, listed, shownValue, SluiceError, SpecValidationError, valueAtPath, type SluiceErrorCode, type ValidationIssue } from '@sluice/core';
 import type { z } from 'zod';
 
 /**
@@ -48,18 +48,19 @@ export function parseAdapterOptions<S extends z.ZodType>(adapterType: string, sc
     path: formatPath([...(location.pathPrefix ?? ['adapter', 'options']), ...issue.path]),
     message: describeIssue(issue, valueAtPath(input, issue.path)),
   }));
-  throw new SpecValidationError(issues, location.label ?? `${adapterType} adapter options`, 'SLUICE_E_ADAPTER_OPTIONS');
+  throw new SpecValidationError(boundedIssues(issues), location.label ?? `${adapterType} adapter options`, 'SLUICE_E_ADAPTER_OPTIONS');
 }
 
 // zod does not report the offending input by default, so the value is looked up in the options themselves.
 function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them or check the spelling in the adapter docs`;
+      return `unknown option(s) ${listed(issue.keys)}; remove them or check the spelling in the adapter docs`;
     case 'invalid_value':
       return `${issue.message}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_type':
-      return value === undefined ? `is required (${issue.expected})` : `${issue.message} (got ${JSON.stringify(value)})`;
+      // shownValue: bounded, escaped, and Infinity as itself (JSON.stringify printed `null`).
+      return value === undefined ? `is required (${issue.expected})` : `${issue.message} (got ${shownValue(value)})`;
     default:
       return issue.message;
   }

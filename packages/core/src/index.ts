@@ -8,7 +8,7 @@ export { parseBoundedYaml, yamlBoundsProblem, jsonDepthProblem, expandedSizeProb
 export type { DocumentLimits, DocumentBoundsProblem, BoundedYaml } from './spec/boundedDocument.js';
 export { WINDOW_MS_FLOOR, WINDOW_MS_MIN, WINDOW_MS_MAX, DURATION_MS_MAX } from './spec/durationSchema.js';
 export { UNPRINTABLE } from './spec/textSchema.js';
-export { formatPath, issuesFromZod, valueAtPath, shownValue, issueValue } from './spec/validationIssues.js';
+export { formatPath, issuesFromZod, valueAtPath, shownValue, issueValue, listed, boundedIssues, ISSUES_LISTED_MAX } from './spec/validationIssues.js';
 export { rolloutSpecSchema, ADAPTER_TYPES, NOTIFICATION_EVENTS } from './spec/specSchema.js';
 export { gateSchema, GATE_KINDS } from './spec/gateSchema.js';
 export { DEFAULT_STAGES } from './spec/defaultStages.js';

@@ -227,6 +227,8 @@ export class Daemon {
       },
     });
     runtime.onCommitted((entry, events) => this.#onCommitted(entry, events));
+    // An ended rollout that leaves memory (its final weight verified) is forgotten here too: memory does not grow with history.
+    runtime.onReleased((rolloutId) => this.#ended.delete(rolloutId));
     const service = new RolloutService({
       runtime,
       pipeline: this.pipeline,
@@ -482,7 +484,8 @@ export class Daemon {
     this.#reactions.onCommitted(entry, events);
     if (events.some((e) => e.type === 'rollout.created')) this.#activate(entry);
     if (events.some((e) => e.type === 'weight.desired')) this.#reconciler.step(entry);
-    if (entry.session.view.terminal && !this.#ended.has(entry.id)) {
+    // Resident rollouts only: an ended rollout read from the log on demand (a command to it) had its end handled before.
+    if (entry.session.view.terminal && this.runtime.get(entry.id) === entry && !this.#ended.has(entry.id)) {
       // Once per rollout: later events (the final weight.applied) must not cost another journal commit.
       this.#ended.add(entry.id);
       if (this.#logFinalWindows(entry, events.at(-1)?.at ?? Date.now())) this.#journal.discardRollout(entry.id);

@@ -19,7 +19,8 @@ export interface RolloutSummaryView {
 export function summarise(rollout: Json): RolloutSummaryView {
   const state = (rollout.state ?? {}) as Json;
   const stages = (rollout.stages ?? []) as Json[];
-  const stageIndex = typeof state.stageIndex === 'number' ? state.stageIndex : 0;
+  // An ended rollout listed as a summary has no stage (stageIndex null): shown as "-".
+  const stageIndex = typeof state.stageIndex === 'number' ? state.stageIndex : state.stageIndex === null ? -1 : 0;
   const stageName = typeof state.stageName === 'string' ? state.stageName : String(stages[stageIndex]?.name ?? '-');
   const lastVerdicts = (state.lastVerdicts ?? {}) as Record<string, Json>;
   return {
@@ -39,7 +40,8 @@ export function summarise(rollout: Json): RolloutSummaryView {
 /** One line per rollout for `status` without an id. */
 export function rolloutLine(rollout: Json): string {
   const s = summarise(rollout);
-  return `${pad(s.id, 24)} ${pad(s.phase, 16)} ${pad(`${s.stage} (${s.stageIndex + 1}/${s.stages})`, 20)} ${weightBar(s.appliedWeightPercent, 10)}`;
+  const stage = s.stageIndex < 0 ? '-' : `${s.stage} (${s.stageIndex + 1}/${s.stages})`;
+  return `${pad(s.id, 24)} ${pad(s.phase, 16)} ${pad(stage, 20)} ${weightBar(s.appliedWeightPercent, 10)}`;
 }
 
 /** The block `status ID` and `watch` print. */

@@ -30,8 +30,12 @@ export class DaemonClient {
     return this.call('POST', '/v1/rollouts', specText, 'application/yaml');
   }
 
-  listRollouts(): Promise<ApiAnswer<{ rollouts: Record<string, unknown>[] }>> {
-    return this.call('GET', '/v1/rollouts');
+  /** Active rollouts and a page of ended ones (docs/api.md); `next` continues the ended list, null after the last page. */
+  listRollouts(query: { state?: 'all' | 'active' | 'ended'; limit?: number; before?: string } = {}): Promise<ApiAnswer<{ rollouts: Record<string, unknown>[]; next?: string | null }>> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    const search = params.size > 0 ? `?${params}` : '';
+    return this.call('GET', `/v1/rollouts${search}`);
   }
 
   getRollout(id: string): Promise<ApiAnswer<{ rollout: Record<string, unknown> }>> {

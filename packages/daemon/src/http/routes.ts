@@ -1,5 +1,5 @@
 import { DaemonError } from '../errors.js';
-import type { RolloutService } from '../runtime/RolloutService.js';
+import { parseRolloutListQuery, type RolloutService } from '../runtime/RolloutService.js';
 import type { EventLog } from '@sluice/core';
 import type { EventBus } from '../runtime/EventBus.js';
 import { readBody, readJsonBody } from './body.js';
@@ -60,7 +60,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
         return { status: created ? 201 : 200, body: plan === null ? { created, rollout } : { created, rollout, plan } };
       },
     },
-    { method: 'GET', pattern: '/v1/rollouts', mutating: false, handler: () => ({ status: 200, body: { rollouts: service.list(), quarantined: service.quarantined() } }) },
+    { method: 'GET', pattern: '/v1/rollouts', mutating: false, handler: ({ query }) => ({ status: 200, body: { ...service.list(parseRolloutListQuery(query)), quarantined: service.quarantined() } }) },
     { method: 'GET', pattern: '/v1/log/head', mutating: false, handler: () => ({ status: 200, body: deps.logHead?.() ?? {} }) },
     { method: 'GET', pattern: '/v1/rollouts/:id', mutating: false, handler: ({ params }) => ({ status: 200, body: { rollout: service.get(params.id!) } }) },
     {
@@ -110,7 +110,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
         const lastEventId = req.headers['last-event-id'];
         const from = typeof lastEventId === 'string' && /^\d+$/.test(lastEventId) ? Number(lastEventId) + 1 : integerParam(query.get('from'), 0, 'from');
         if ((req.headers.accept ?? '').includes('text/event-stream')) {
-          service.get(params.id!); // 404 before the stream starts
+          service.assertExists(params.id!); // 404 before the stream starts
           streamEvents(res, deps.log, deps.bus, params.id!, from);
           return undefined;
         }

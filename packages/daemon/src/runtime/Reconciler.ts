@@ -76,7 +76,14 @@ export class Reconciler {
     const now = this.#options.now();
     const weights = weightsOf(entry.session.view);
     const desired: WeightState = { weightPercent: weights.desiredWeightPercent, generation: weights.desiredGeneration };
-    if (desired.generation === 0) return; // nothing decided yet
+    if (desired.generation === 0) {
+      // Nothing decided yet — or ever, for a rollout aborted before its first weight: then it leaves memory.
+      if (entry.session.view.terminal) {
+        void this.release(entry.id);
+        this.#runtime.release(entry.id);
+      }
+      return;
+    }
     if (state.attemptGeneration !== desired.generation) {
       state.attemptGeneration = desired.generation;
       state.attempts = 0;
@@ -94,6 +101,7 @@ export class Reconciler {
     // re-applying after the end would fight the next rollout of the same service on the same proxy.
     if (entry.session.view.terminal) {
       void this.release(entry.id);
+      this.#runtime.release(entry.id);
       return;
     }
     if (state.readBackDue || now - state.lastReadBackAt >= this.#options.readBackIntervalMs) void this.#readBack(entry, state, desired);

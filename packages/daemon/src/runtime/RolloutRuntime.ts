@@ -27,6 +27,12 @@ export interface QuarantinedRollout {
 /** Called after events committed, in order: reconciler, notifications, sources, metrics. */
 export type CommittedListener = (entry: RolloutEntry, events: readonly AnyStoredEvent[]) => void;
 
+/**
+ * Ended rollouts kept in memory after a request read them from the log (GET one, a command to it), the most recently
+ * used ones. Every other ended rollout is only in the log: the daemon's memory does not grow with its history.
+ */
+export const ENDED_CACHE_MAX = 16;
+
 export interface RuntimeInput {
   rolloutId: string;
   input: NewInputEvent;
@@ -37,13 +43,21 @@ export interface RuntimeInput {
  * scheduler closes many windows at once), and publishes what was appended. All of it is synchronous — SQLite appends
  * and machine transitions — so inputs to one rollout are serialised by construction; only adapters and sources,
  * which are asynchronous, run outside and come back here with their results as inputs.
+ *
+ * In memory ("resident") are the rollouts the daemon drives: every active one, and an ended one until the reconciler
+ * has verified its final weight (`release`). Ended rollouts are read from the log when asked for (`lookup`) and kept
+ * in a small cache of ENDED_CACHE_MAX; one session per rollout either way, so appends stay in order.
  */
 export class RolloutRuntime {
   readonly #log: EventLog;
   readonly #bus: EventBus;
   readonly #logger: Logger;
+  /** The rollouts the daemon drives (see the class comment). */
   readonly #entries = new Map<string, RolloutEntry>();
+  /** Ended rollouts loaded on demand, least recently used first (a Map keeps insertion order). */
+  readonly #ended = new Map<string, RolloutEntry>();
   readonly #listeners: CommittedListener[] = [];
+  readonly #releaseListeners: ((rolloutId: string) => void)[] = [];
   /** Rollouts whose log could not be loaded at start (recovery.ts): kept out of the runtime, reported, never dropped. */
   readonly #quarantined = new Map<string, QuarantinedRollout>();
 
@@ -57,12 +71,54 @@ export class RolloutRuntime {
     this.#listeners.push(listener);
   }
 
+  /** Called when a rollout leaves the resident set (it ended and nothing drives it any more). */
+  onReleased(listener: (rolloutId: string) => void): void {
+    this.#releaseListeners.push(listener);
+  }
+
+  /** A rollout the daemon drives (active, or ended with its final weight not verified yet); undefined otherwise. */
   get(rolloutId: string): RolloutEntry | undefined {
     return this.#entries.get(rolloutId);
   }
 
+  /** The rollouts the daemon drives. */
   entries(): IterableIterator<RolloutEntry> {
     return this.#entries.values();
+  }
+
+  /**
+   * Any rollout of the log: a resident one, or an ended one read from the log (and cached). Undefined when the log has
+   * no such rollout, or when it is quarantined.
+   */
+  lookup(rolloutId: string): RolloutEntry | undefined {
+    const entry = this.#entries.get(rolloutId) ?? this.#cached(rolloutId);
+    if (entry || this.#quarantined.has(rolloutId) || this.#log.nextPosition(rolloutId) === 0) return entry;
+    const loaded = this.#entryOf(rolloutId, RolloutSession.load(this.#log, rolloutId));
+    this.#cache(loaded);
+    return loaded;
+  }
+
+  /** Whether the log holds this rollout (resident, ended, or quarantined), without reading its events. */
+  exists(rolloutId: string): boolean {
+    return this.#entries.has(rolloutId) || this.#quarantined.has(rolloutId) || this.#log.nextPosition(rolloutId) > 0;
+  }
+
+  /**
+   * A rollout that ended and whose final weight is verified leaves memory (the reconciler calls this): later reads load
+   * it from the log. An active rollout is never released.
+   */
+  release(rolloutId: string): void {
+    const entry = this.#entries.get(rolloutId);
+    if (!entry || !entry.session.view.terminal) return;
+    this.#entries.delete(rolloutId);
+    this.#cache(entry);
+    for (const listener of this.#releaseListeners) {
+      try {
+        listener(rolloutId);
+      } catch (error) {
+        this.#logger.error({ rolloutId, err: error }, 'listener of a released rollout failed');
+      }
+    }
   }
 
   /**
@@ -75,6 +131,7 @@ export class RolloutRuntime {
     const quarantined: QuarantinedRollout = { rolloutId, code: typeof code === 'string' ? code : 'SLUICE_E_INTERNAL', reason: (error as Error).message ?? String(error) };
     this.#quarantined.set(rolloutId, quarantined);
     this.#entries.delete(rolloutId);
+    this.#ended.delete(rolloutId);
     return quarantined;
   }
 
@@ -86,14 +143,34 @@ export class RolloutRuntime {
     return this.#quarantined.has(rolloutId);
   }
 
-  /** Rebuilds one rollout from the log (start-up recovery). */
+  /** Rebuilds one rollout from the log and makes it resident (start-up recovery: the rollouts to drive). */
   load(rolloutId: string): RolloutEntry {
-    const session = RolloutSession.load(this.#log, rolloutId);
-    const spec = session.view.spec;
-    if (!spec) throw new RolloutNotFoundError(rolloutId);
-    const entry: RolloutEntry = { id: rolloutId, spec, specDigest: digestSpec(spec), session };
+    const entry = this.#entryOf(rolloutId, RolloutSession.load(this.#log, rolloutId));
+    this.#ended.delete(rolloutId);
     this.#entries.set(rolloutId, entry);
     return entry;
+  }
+
+  #entryOf(rolloutId: string, session: RolloutSession): RolloutEntry {
+    const spec = session.view.spec;
+    if (!spec) throw new RolloutNotFoundError(rolloutId);
+    return { id: rolloutId, spec, specDigest: digestSpec(spec), session };
+  }
+
+  #cached(rolloutId: string): RolloutEntry | undefined {
+    const entry = this.#ended.get(rolloutId);
+    if (entry) {
+      // Most recently used last.
+      this.#ended.delete(rolloutId);
+      this.#ended.set(rolloutId, entry);
+    }
+    return entry;
+  }
+
+  #cache(entry: RolloutEntry): void {
+    this.#ended.delete(entry.id);
+    this.#ended.set(entry.id, entry);
+    while (this.#ended.size > ENDED_CACHE_MAX) this.#ended.delete(this.#ended.keys().next().value!);
   }
 
   /**
@@ -101,9 +178,10 @@ export class RolloutRuntime {
    * different spec for an existing id is SLUICE_E_SPEC_CONFLICT (409) — ids are unique in the log for ever.
    */
   create(spec: RolloutSpec, at: number): { entry: RolloutEntry; created: boolean } {
-    const existing = this.#entries.get(spec.id);
     const specDigest = digestSpec(spec);
     const quarantined = this.#quarantined.get(spec.id);
+    // An ended rollout is read from the log to compare its spec (ids are unique in the log for ever).
+    const existing = quarantined ? undefined : this.lookup(spec.id);
     if (quarantined) {
       throw new DaemonError('SLUICE_E_SPEC_CONFLICT', `rollout "${spec.id}" exists in the log but is quarantined (${quarantined.reason}); rollout ids are unique in the log — give the new rollout another id`);
     }
@@ -169,20 +247,33 @@ export class RolloutRuntime {
       }
     }
     for (const [rolloutId, events] of appended) {
-      const entry = this.#entries.get(rolloutId);
+      const entry = this.#entries.get(rolloutId) ?? this.#ended.get(rolloutId);
       if (entry && events.length > 0) this.#committed(entry, events);
     }
     return appended;
   }
 
+  /** Any rollout of the log (see `lookup`), or SLUICE_E_ROLLOUT_QUARANTINED / SLUICE_E_ROLLOUT_NOT_FOUND. */
   require(rolloutId: string): RolloutEntry {
-    const entry = this.#entries.get(rolloutId);
+    const entry = this.lookup(rolloutId);
     if (!entry) {
       const quarantined = this.#quarantined.get(rolloutId);
       if (quarantined) throw new DaemonError('SLUICE_E_ROLLOUT_QUARANTINED', `rollout "${rolloutId}" is quarantined: its log could not be loaded at start (${quarantined.reason}); inspect it with \`sluice audit --db\` or \`sluice verify --db\``);
       throw new RolloutNotFoundError(rolloutId);
     }
     return entry;
+  }
+
+  /**
+   * A rollout that takes observations: resident and not ended. An ended one is refused with SLUICE_E_ROLLOUT_TERMINAL
+   * without reading it from the log; an unknown or quarantined one as `require` does.
+   */
+  requireActive(rolloutId: string): RolloutEntry {
+    const entry = this.#entries.get(rolloutId);
+    if (entry && !entry.session.view.terminal) return entry;
+    if (!entry && (this.#quarantined.has(rolloutId) || !this.exists(rolloutId))) return this.require(rolloutId);
+    const phase = entry ? ` (${String(entry.session.view.phase)})` : '';
+    throw new DaemonError('SLUICE_E_ROLLOUT_TERMINAL', `rollout "${rolloutId}" has ended${phase}; it takes no more observations`);
   }
 
   #ingestOne(rolloutId: string, input: NewInputEvent, appended: Map<string, AnyStoredEvent[]>): void {
@@ -205,7 +296,7 @@ export class RolloutRuntime {
    * entry object would leave it reading the session whose memory ran ahead of the rolled-back commit.
    */
   #reload(rolloutId: string): void {
-    const entry = this.#entries.get(rolloutId);
+    const entry = this.#entries.get(rolloutId) ?? this.#ended.get(rolloutId);
     if (!entry) return;
     try {
       entry.session = RolloutSession.load(this.#log, rolloutId);

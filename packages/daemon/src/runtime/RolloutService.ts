@@ -1,13 +1,13 @@
 import { validateAdapterOptions } from '@sluice/adapters';
 import { validateAccessLogSource } from '../sources/accessLogSource.js';
-import { OPERATOR_COMMANDS, parseSpecText, shownValue, SpecValidationError, UNPRINTABLE, type AnyStoredEvent, type EventLog, type OperatorCommand, type RolloutSpec } from '@sluice/core';
+import { ENDED_PAGE_MAX, OPERATOR_COMMANDS, parseSpecText, shownValue, SpecValidationError, UNPRINTABLE, type AnyStoredEvent, type EventLog, type OperatorCommand, type RolloutSpec } from '@sluice/core';
 import { DaemonError } from '../errors.js';
 import type { IngestPipeline, IngestResult } from '../ingest/IngestPipeline.js';
 import { BATCH_LINES_MAX, countLines, parseSampleLines, REJECTED_LINES_REPORTED_MAX, type RejectedLine } from '../ingest/parseSamples.js';
 import { parseWindowLines } from '../ingest/parseWindows.js';
 import { planRollout, plannedTrafficFromSpec, planSummary, type PlanSummary } from '@sluice/core';
 import { prometheusSourceOf } from '../sources/prometheusSource.js';
-import { rolloutJson } from './rolloutJson.js';
+import { endedRolloutJson, rolloutJson } from './rolloutJson.js';
 import type { RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
 
 /** Command names in URLs (`promote-full`) and their operator commands. */
@@ -17,6 +17,39 @@ export const COMMANDS_BY_PATH: Record<string, OperatorCommand> = Object.fromEntr
 
 /** Events returned by one JSON read of a rollout's events; page with `from`. */
 export const EVENTS_PAGE_MAX = 10_000;
+
+/** Ended rollouts listed by GET /v1/rollouts when `limit` is not given, and at most. */
+export const LIST_ENDED_LIMIT_DEFAULT = 100;
+export const LIST_ENDED_LIMIT_MAX = ENDED_PAGE_MAX;
+
+/** The query of GET /v1/rollouts: which rollouts (`all` = active ones and a page of ended ones), how many ended, from where. */
+export interface RolloutListQuery {
+  state?: 'all' | 'active' | 'ended';
+  limit?: number;
+  /** `next` of the previous page: ended rollouts that ended before it. */
+  before?: number;
+}
+
+/** Reads `?state=&limit=&before=` of GET /v1/rollouts; a bad value is SLUICE_E_BODY_INVALID naming the parameter. */
+export function parseRolloutListQuery(query: URLSearchParams): RolloutListQuery {
+  const parsed: RolloutListQuery = {};
+  const state = query.get('state');
+  if (state !== null) {
+    if (state !== 'all' && state !== 'active' && state !== 'ended') throw new DaemonError('SLUICE_E_BODY_INVALID', `query parameter state must be all, active or ended, got ${JSON.stringify(state)}`);
+    parsed.state = state;
+  }
+  const limit = query.get('limit');
+  if (limit !== null) {
+    if (!/^\d{1,7}$/.test(limit) || Number(limit) > LIST_ENDED_LIMIT_MAX) throw new DaemonError('SLUICE_E_BODY_INVALID', `query parameter limit must be an integer within 0–${LIST_ENDED_LIMIT_MAX}, got ${JSON.stringify(limit)}`);
+    parsed.limit = Number(limit);
+  }
+  const before = query.get('before');
+  if (before !== null) {
+    if (!/^\d{1,15}$/.test(before)) throw new DaemonError('SLUICE_E_BODY_INVALID', `query parameter before must be the "next" of a previous page (a whole number), got ${JSON.stringify(before)}`);
+    parsed.before = Number(before);
+  }
+  return parsed;
+}
 
 export interface BatchAnswer {
   status: number;
@@ -81,8 +114,32 @@ export class RolloutService {
     return { created, rollout: rolloutJson(entry), plan };
   }
 
-  list(): Record<string, unknown>[] {
-    return [...this.#runtime.entries()].map(rolloutJson);
+  /**
+   * Rollouts for GET /v1/rollouts: every active one in full (creation order), then a page of ended ones, most recently
+   * ended first, as summaries read from the log's lifecycle index (their spec and how they ended — GET one for its whole
+   * state). `next` continues the ended list (`?state=ended&before=<next>`), null after the last page. Bounded: an ended
+   * rollout is never folded to be listed, and a page holds at most LIST_ENDED_LIMIT_MAX.
+   */
+  list(query: RolloutListQuery = {}): { rollouts: Record<string, unknown>[]; next: string | null } {
+    const state = query.state ?? 'all';
+    const rollouts: Record<string, unknown>[] = [];
+    if (state !== 'ended') {
+      for (const entry of this.#runtime.entries()) if (!entry.session.view.terminal) rollouts.push(rolloutJson(entry));
+    }
+    if (state === 'active') return { rollouts, next: null };
+    const limit = query.limit ?? LIST_ENDED_LIMIT_DEFAULT;
+    const ended = this.#log.endedRollouts(query.before === undefined ? { limit } : { limit, beforeSeq: query.before });
+    for (const end of ended) {
+      const created = this.#log.eventAt(end.rolloutId, 0);
+      if (created?.type !== 'rollout.created') continue; // not a rollout's first event: skipped rather than guessed
+      rollouts.push(endedRolloutJson(created.data.spec, end, this.#log.nextPosition(end.rolloutId)));
+    }
+    return { rollouts, next: ended.length === limit && limit > 0 ? String(ended.at(-1)!.seq) : null };
+  }
+
+  /** That the rollout is in the log (else SLUICE_E_ROLLOUT_NOT_FOUND or _QUARANTINED), without reading its events. */
+  assertExists(rolloutId: string): void {
+    if (this.#runtime.isQuarantined(rolloutId) || !this.#runtime.exists(rolloutId)) this.#runtime.require(rolloutId);
   }
 
   get(rolloutId: string): Record<string, unknown> {
@@ -150,7 +207,7 @@ export class RolloutService {
 
   /** A page of a rollout's events from `from` (JSON reads); SSE streams use the log and the bus directly. */
   events(rolloutId: string, from: number, limit: number): { events: AnyStoredEvent[]; next: number } {
-    this.#runtime.require(rolloutId);
+    this.assertExists(rolloutId);
     const events: AnyStoredEvent[] = [];
     for (const event of this.#log.read(rolloutId, from)) {
       if (events.length >= Math.min(limit, EVENTS_PAGE_MAX)) break;
@@ -160,11 +217,7 @@ export class RolloutService {
   }
 
   #acceptingEntry(rolloutId: string): RolloutEntry {
-    const entry = this.#runtime.require(rolloutId);
-    if (entry.session.view.terminal) {
-      throw new DaemonError('SLUICE_E_ROLLOUT_TERMINAL', `rollout "${rolloutId}" has ended (${String(entry.session.view.phase)}); it takes no more observations`);
-    }
-    return entry;
+    return this.#runtime.requireActive(rolloutId);
   }
 }
 

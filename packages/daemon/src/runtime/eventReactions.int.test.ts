@@ -81,7 +81,7 @@ describe('notifications and approvals wired to the daemon', () => {
     const end = async (d: TestDaemon['daemon'], headers: Record<string, string>, id: string) => {
       await fetch(`${d.url}/v1/rollouts`, { method: 'POST', headers, body: JSON.stringify(spec(id)) });
       await fetch(`${d.url}/v1/rollouts/${id}/commands/abort`, { method: 'POST', headers, body: '{"reason":"test"}' });
-      await eventually('the abort', () => (d.runtime.get(id)?.session.view.terminal ? true : undefined));
+      await eventually('the abort', () => (d.runtime.lookup(id)?.session.view.terminal ? true : undefined));
     };
 
     running = await startTestDaemon();

@@ -1,12 +1,17 @@
-import { createLatencyHistogram, encodeLatencyHistogram, type EventLog, type LatencyHistogram } from '@sluice/core';
+import { createLatencyHistogram, encodeLatencyHistogram, type EventLog, type LatencyHistogram, type RolloutEnd } from '@sluice/core';
 import type { Logger } from 'pino';
 import type { IngestJournal, JournalRow } from '../ingest/IngestJournal.js';
 import type { SampleSink } from '../ingest/IngestPipeline.js';
 import type { QuarantinedRollout, RolloutEntry, RolloutRuntime } from './RolloutRuntime.js';
 
 export interface RecoveryReport {
+  /** Rollouts in the log, ended ones included. */
   rollouts: number;
+  /** Rollouts rebuilt in memory: the active ones, and ended ones whose final weight was not verified yet. */
+  loaded: number;
   active: number;
+  /** Ended rollouts left in the log: not read at start; the API reads them when asked. */
+  ended: number;
   journalRowsReplayed: number;
   journalRowsDiscarded: number;
   samplesReplayed: number;
@@ -18,11 +23,14 @@ export interface RecoveryReport {
 
 /**
  * Crash recovery, run before the API takes requests (/readyz answers 503 until it is done):
- * 1. every rollout in the log is rebuilt from its events (RolloutSession.load) and the active ones are activated
- *    (recorder window opened, sources started) by `activate`;
+ * 1. the log's lifecycle index says which rollouts ended (one query, no rollout read); only the others are rebuilt
+ *    from their events (RolloutSession.load) and activated (recorder window opened, sources started) by `activate`.
+ *    An ended rollout is rebuilt too while its final weight may not be in force (`needsReconciling`), so that the
+ *    reconciler applies it. Start-up time and memory depend on the active rollouts, not on the log's history;
  * 2. the ingest journal is replayed into the recorder: rows of windows that the log already holds as `samples.window`
  *    events (the crash came between the append and the discard) and rows of ended rollouts are discarded, the others
  *    are recorded again — so every acknowledged sample ends up in exactly one window event.
+ * A rollout that cannot be loaded or started is quarantined; the others run.
  */
 export function recover(
   parts: {
@@ -39,9 +47,11 @@ export function recover(
   logger: Logger,
 ): RecoveryReport {
   const { log, runtime, journal, sink } = parts;
-  const report: RecoveryReport = { rollouts: 0, active: 0, journalRowsReplayed: 0, journalRowsDiscarded: 0, samplesReplayed: 0, quarantined: [], journalRowsKept: 0 };
-  const rolloutIds: string[] = [];
-  for (const { rolloutId } of log.listRollouts()) {
+  const report: RecoveryReport = { rollouts: 0, loaded: 0, active: 0, ended: 0, journalRowsReplayed: 0, journalRowsDiscarded: 0, samplesReplayed: 0, quarantined: [], journalRowsKept: 0 };
+  for (const { rolloutId, end } of log.rolloutLifecycles()) {
+    report.rollouts++;
+    if (end !== null) report.ended++;
+    if (end !== null && !needsReconciling(log, end)) continue;
     // Recovery never stops on one rollout: one whose log cannot be loaded is quarantined and the others run.
     let entry: RolloutEntry;
     try {
@@ -51,6 +61,7 @@ export function recover(
       logger.error({ rolloutId, err: error }, 'rollout quarantined: its log cannot be loaded; the other rollouts run');
       continue;
     }
+    report.loaded++;
     // Starting it (its recorder window, its sources) can fail on a stored spec this build cannot run (e.g. window 0,
     // accepted by builds before specs had ranges): that rollout is quarantined as well.
     if (!entry.session.view.terminal) {
@@ -63,8 +74,6 @@ export function recover(
       }
       report.active++;
     }
-    rolloutIds.push(rolloutId);
-    report.rollouts++;
   }
   // Windows a rollout's log holds, by start — read only for rollouts that have journal rows (a log holds every
   // rollout ever run; the journal only recent ones). A set, not the latest start: an older window whose append failed
@@ -88,15 +97,22 @@ export function recover(
   }
   const rows = [...journal.readAll()].sort((a, b) => a.windowStartAt - b.windowStartAt);
   const logged: { rolloutId: string; windowStartAt: number }[] = [];
+  const ended = new Set<string>();
   for (const row of rows) {
     if (runtime.isQuarantined(row.rolloutId)) {
       report.journalRowsKept++;
       continue;
     }
     const entry = runtime.get(row.rolloutId);
-    if (!entry || entry.session.view.terminal || loggedWindowsOf(row.rolloutId).has(row.windowStartAt)) {
+    if (!entry || entry.session.view.terminal) {
+      // An ended rollout (not rebuilt, or rebuilt to reconcile its weight) takes no more samples.
       report.journalRowsDiscarded++;
-      if (entry && !entry.session.view.terminal) logged.push({ rolloutId: row.rolloutId, windowStartAt: row.windowStartAt });
+      ended.add(row.rolloutId);
+      continue;
+    }
+    if (loggedWindowsOf(row.rolloutId).has(row.windowStartAt)) {
+      report.journalRowsDiscarded++;
+      logged.push({ rolloutId: row.rolloutId, windowStartAt: row.windowStartAt });
       continue;
     }
     report.journalRowsReplayed++;
@@ -107,14 +123,27 @@ export function recover(
     }
   }
   // One transaction for all of it: a commit per rollout would cost a thousand fsyncs at start-up.
-  const ended: { rolloutId: string; windowStartAt: number }[] = [];
-  for (const rolloutId of rolloutIds) {
-    if (runtime.get(rolloutId)?.session.view.terminal) ended.push({ rolloutId, windowStartAt: Number.MAX_SAFE_INTEGER });
-  }
-  journal.discardWindows(ended);
+  journal.discardWindows([...ended].map((rolloutId) => ({ rolloutId, windowStartAt: Number.MAX_SAFE_INTEGER })));
   journal.discardExactWindows(logged);
   logger.info({ ...report }, 'recovery finished');
   return report;
+}
+
+/**
+ * Whether an ended rollout must be rebuilt at start because its final weight may not be in force. The machine ends a
+ * rollout `completed` or `rolledBack` only once the adapter verified 100% or 0%; an abort ends it at once, with 0%
+ * desired and perhaps not applied when the daemon stopped. Read from the log's tail: the `weight.desired` the abort
+ * decided (the event before `aborted`) and a `weight.applied` of that generation after it. When the abort decided no
+ * new weight (0% was already desired, e.g. while rolling back), the answer needs the whole fold: it is rebuilt.
+ */
+export function needsReconciling(log: EventLog, end: RolloutEnd): boolean {
+  if (end.type !== 'aborted') return false;
+  const desired = end.position > 0 ? log.eventAt(end.rolloutId, end.position - 1) : undefined;
+  if (desired?.type !== 'weight.desired') return true;
+  for (const event of log.readRecorded(end.rolloutId, end.position + 1)) {
+    if (event.type === 'weight.applied' && event.data.generation >= desired.data.generation) return false;
+  }
+  return true;
 }
 
 /** Records one journal row again; false when the recorder refused it (its bound of open windows is reached). */

@@ -20,6 +20,8 @@ export function registerStatus(program: Command, io: CliIo): void {
       if (flags.json) io.out(`${JSON.stringify(body.rollouts)}\n`);
       else if (body.rollouts.length === 0) io.out('no rollouts yet — create one with `sluice start SPEC`\n');
       else io.out(`${body.rollouts.map(rolloutLine).join('\n')}\n`);
+      // The daemon lists active rollouts and the most recently ended ones; the log holds all of them.
+      if (!flags.json && typeof body.next === 'string') io.out('… older ended rollouts are not listed here: `sluice audit --db FILE` lists every rollout of the log\n');
       // Rollouts set aside at start (their log could not be loaded) are listed apart, so nobody mistakes them for gone.
       const quarantined = (body as { quarantined?: { rolloutId: string; code: string; reason: string }[] }).quarantined ?? [];
       if (flags.json) {
