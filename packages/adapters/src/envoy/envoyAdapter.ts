@@ -75,6 +75,12 @@ export function createEnvoyAdapter(input: EnvoyAdapterOptions | Record<string, u
 
   async function applyNow(want: WeightState, signal?: AbortSignal): Promise<WeightState> {
     const started = performance.now();
+    if (!plane!.isAttached(rolloutId)) {
+      // A later rollout took the route over (this one ended, e.g. aborted with its last weight still being applied):
+      // the route no longer sends this rollout's canary anything, which is what 0% asks for; more cannot be served.
+      if (want.weightPercent === 0) return want;
+      throw applyError('envoy', `RouteConfiguration "${options.routeConfiguration}" is served for a later rollout now; rollout "${rolloutId}" cannot change its weight`);
+    }
     const lastGood = plane!.lastGoodState(rolloutId);
     // The operator's resources are read at every apply, so an edit of the file takes effect with the next weight.
     if (options.resourcesFile !== undefined) {
