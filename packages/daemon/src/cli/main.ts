@@ -65,7 +65,8 @@ async function runWithCommander(argv: readonly string[], io: CliIo, entries: rea
 }
 
 /** Error codes that mean "bad flags or configuration" (exit 2) rather than a failed operation (exit 1). */
-const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['SLUICE_E_CONFIG_INVALID', 'SLUICE_E_LISTEN_NOT_LOOPBACK', 'SLUICE_E_TOKEN_FILE']);
+// A log file that cannot be used (damaged, held by another writer, keyed with another key) is a bad argument too.
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['SLUICE_E_CONFIG_INVALID', 'SLUICE_E_LISTEN_NOT_LOOPBACK', 'SLUICE_E_TOKEN_FILE', 'SLUICE_E_LOG_CORRUPT', 'SLUICE_E_LOG_LOCKED', 'SLUICE_E_CHAIN_KEY']);
 
 /** Prints a command's failure and returns its exit code: Sluice errors (of any package) by code, anything else is a bug (70). */
 async function reportFailure(error: unknown, io: CliIo): Promise<number> {
