@@ -241,6 +241,28 @@ export function fuzzRequest(token: string): fc.Arbitrary<FuzzRequest> {
       .record({ headers: auth, rolloutId: id, from: fc.oneof(fc.constant(''), fc.nat().map(String), fc.constantFrom('-1', '1e309', 'x', '99999999999999999999')), limit: fc.constantFrom('', '0', '1', '100000000', '-5', 'abc') })
       .map(({ headers, rolloutId, from, limit }) => ({ family: 'structured' as const, endpoint: 'read', method: 'GET', path: `/v1/rollouts/${rolloutId}/events?from=${from}&limit=${limit}`, headers })),
     fc.record({ headers: auth, rolloutId: id }).map(({ headers, rolloutId }) => ({ family: 'structured' as const, endpoint: 'read', method: 'GET', path: `/v1/rollouts/${rolloutId}`, headers })),
+    // The other reads: the list with its filter, the log head, the report data, the dashboard, the metrics
+    fc
+      .record({
+        headers: auth,
+        path: fc.oneof(
+          fc.constantFrom('all', 'active', 'ended', '', 'x', '%00', 'active&state=ended').map((state) => `/v1/rollouts?state=${state}`),
+          fc.constantFrom('/v1/log/head', '/metrics', '/readyz', '/healthz', '/ui', '/ui/assets/app.js', '/ui/assets/..%2f..%2fetc%2fpasswd', '/ui/assets/%00'),
+          fc.constantFrom(...ID_PARAMS).map((rolloutId) => `/v1/rollouts/${rolloutId}/report`),
+          fc.constantFrom(...ID_PARAMS).map((rolloutId) => `/ui/rollouts/${rolloutId}`),
+        ),
+      })
+      .map(({ headers, path }) => ({ family: 'structured' as const, endpoint: 'read', method: 'GET', path, headers })),
+    // Event streams (SSE): the harness takes the answer's head and closes the stream
+    fc
+      .record({ headers: auth, rolloutId: id, lastEventId: fc.option(fc.constantFrom('0', '5', '-1', '1e309', '99999999999999999999', 'x', ''), { nil: undefined }) })
+      .map(({ headers, rolloutId, lastEventId }) => ({
+        family: 'structured' as const,
+        endpoint: 'stream',
+        method: 'GET',
+        path: `/v1/rollouts/${rolloutId}/events`,
+        headers: { ...headers, accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
+      })),
     // Anything: unknown paths and methods, bytes in the path
     fc
       .record({ headers: auth, method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), path: fc.oneof(fc.constantFrom('/', '/v1', '/v1/', '/v1/rollouts/', '//v1//rollouts', '/metrics', '/healthz', '/readyz', '/v1/rollouts/fz-a/commands/'), fc.webPath()), body: fc.option(rawBytes, { nil: undefined }) })
@@ -268,4 +290,36 @@ export function leavesLoopback(body: Buffer | undefined): boolean {
     if (host !== '' && host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') return true;
   }
   return false;
+}
+
+/** One end of a range, or a value in it: where `window: 0` and unbounded thresholds hid. */
+const edge = (min: number, max: number): fc.Arbitrary<number> => fc.oneof(fc.constantFrom(min, max), fc.integer({ min, max }));
+
+/**
+ * A spec every field of which is at an end of its stated range (docs/spec.md), for the check that a spec the daemon
+ * accepts is one it can register, run and recover. Cross-field rules (durationMax ≥ durationMin, rising weights) may
+ * still refuse some; those must be 422s naming the field.
+ */
+export function edgeSpec(id: string): fc.Arbitrary<Record<string, unknown>> {
+  const day = 86_400_000;
+  const gate = fc.oneof(
+    fc.record({ kind: fc.constant('errorRate'), maxPercent: fc.constantFrom(0, 100), sustainWindows: edge(1, 1_000), samplesMin: edge(0, 1_000_000_000) }),
+    fc.record({ kind: fc.constant('latency'), maxMs: fc.constantFrom(0.001, 3_600_000), quantile: fc.constantFrom(0.000001, 0.999999) }),
+    fc.record({ kind: fc.constant('flagger'), interval: edge(1_000, 3_600_000), threshold: edge(1, 1_000), latencyMsP99Max: fc.constantFrom(0.001, 3_600_000) }),
+    fc.record({ kind: fc.constant('argo'), interval: edge(1_000, 3_600_000), failureLimit: edge(0, 1_000) }),
+    fc.record({ kind: fc.constant('compareLatency'), alpha: fc.constantFrom(1e-12, 0.4999), tolerance: fc.constantFrom(0, 10), thresholdMs: fc.constantFrom(0.001, 3_600_000) }),
+    fc.record({ kind: fc.constant('health'), failuresMax: edge(1, 1_000) }),
+  );
+  return fc.record({
+    id: fc.constant(id),
+    service: fc.constant('edge'),
+    baseline: fc.constant('v1'),
+    candidate: fc.constant('v2'),
+    window: edge(1_000, 3_600_000),
+    stages: fc.tuple(edge(0, 30 * day), edge(0, 60 * day), edge(0, 1_000_000_000), fc.array(gate, { maxLength: 4 }), fc.constantFrom(0, 0.01, 50, 100)).map(([durationMin, durationMax, samplesMin, gates, weightPercent]) => [
+      { name: 'only', weightPercent, durationMin, durationMax, samplesMin, gates, onMaxDuration: { action: 'extend', extendBy: 30 * day, extensionsMax: 100 } },
+    ]),
+    rollback: fc.record({ mode: fc.constant('gradual'), stepsPercent: fc.constant([0.01]), stepDuration: edge(0, day) }),
+    sources: fc.record({ health: fc.record({ url: fc.constant('http://127.0.0.1:9/health'), interval: edge(1_000, 3_600_000), timeout: edge(100, 60_000) }) }),
+  });
 }
