@@ -11,6 +11,12 @@ import type { SampleWindowData } from '../window.js';
 
 export interface RolloutCreatedData {
   spec: RolloutSpec;
+  /**
+   * Which gate verdicts this rollout's log holds (machine/verdictLog.ts, docs/log.md): `new` (absent means `new`), the
+   * verdicts that say something new; `every`, every verdict computed — what logs written before version 2 hold (the
+   * upgrader of version 1 says so).
+   */
+  verdicts?: 'every' | 'new';
 }
 export type SamplesWindowData = SampleWindowData;
 export interface HealthCheckedData {
@@ -187,10 +193,13 @@ export const DECISION_TYPES: readonly DecisionType[] = [
  * (events/upgrade.ts; docs/log.md):
  * - `samples.window` 2: histograms are written in the plain V2 encoding, without the deflate layer of version 1.
  *   The data's shape is the same, and the codec reads both encodings, so a version 1 window is a valid version 2 one.
+ * - `rollout.created` 2: the log holds only the gate verdicts that say something new (`verdicts: 'new'`); version 1
+ *   logs hold every verdict, and are read as `verdicts: 'every'`.
  */
 export const EVENT_VERSIONS: Record<EventType, number> = {
   ...(Object.fromEntries([...INPUT_TYPES, ...DECISION_TYPES].map((t) => [t, 1])) as Record<EventType, number>),
   'samples.window': 2,
+  'rollout.created': 2,
 };
 
 export function isInputType(type: string): type is InputType {

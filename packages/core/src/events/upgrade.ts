@@ -17,6 +17,8 @@ const unchanged: EventUpgrader = (data) => data;
 export const EVENT_UPGRADERS: EventUpgraders = {
   // Version 1 windows hold compressed histograms, which the codec still reads (histogram/codec.ts).
   'samples.window': { 1: unchanged },
+  // Version 1 logs hold every verdict the gates computed; replay must compare them all (machine/verdictLog.ts).
+  'rollout.created': { 1: (data) => ({ ...data, verdicts: 'every' }) },
 };
 
 /** Why an event could not be upgraded; the reader wraps it with the rollout and position. */

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { OPERATOR_COMMANDS, type NewDecisionEvent, type NewInputEvent } from '../events/eventTypes.js';
+import { OPERATOR_COMMANDS, type GateEvaluatedData, type NewDecisionEvent, type NewInputEvent } from '../events/eventTypes.js';
 import { replay } from '../replay/replay.js';
 import { RolloutSession } from '../rollout/RolloutSession.js';
 import type { RolloutSpec } from '../spec/specSchema.js';
 import { createRolloutDecider } from './decider.js';
+import { VERDICT_DECIDING_DECISIONS } from './gateJudging.js';
 import { toMachineEvent } from './rolloutContext.js';
 import { createRolloutMachine } from './rolloutMachine.js';
 import type { RolloutView } from './rolloutView.js';
@@ -47,6 +48,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 interface Step {
   input: NewInputEvent;
   decisions: NewDecisionEvent[];
+  computed: readonly NewDecisionEvent[];
   before: RolloutView;
   after: RolloutView;
 }
@@ -79,10 +81,10 @@ function run(spec: RolloutSpec, actions: Action[]) {
   const feed = (next: NewInputEvent) => {
     const before = session.view;
     const previous = session.state;
-    const decisions = decider.decide(previous, next).decisions;
+    const { decisions, computed } = decider.decide(previous, next);
     const stored = session.ingest(next);
     expect(stored.map((e) => ({ type: e.type, at: e.at, data: e.data }))).toEqual(decisions);
-    steps.push({ input: next, decisions, before, after: session.view });
+    steps.push({ input: next, decisions, computed, before, after: session.view });
     if (next.type === 'tick' && decisions.length === 0) {
       // The raw machine, without the decider's guard, changes nothing on such a tick either.
       const [snapshot] = transition(machine, previous.snapshot, toMachineEvent(next));
@@ -172,6 +174,57 @@ describe('properties over random input sequences', () => {
           expect(step.decisions.filter((d) => d.type !== 'command.rejected')).toEqual([]);
           expect(step.after.desiredWeightPercent).toBe(step.before.desiredWeightPercent);
           expect(step.after.phase).toBe(step.before.phase);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('the log holds every change of a gate\'s verdict, and every gate\'s latest verdict at each decision (rule "new")', () => {
+    fc.assert(
+      fc.property(property, ([spec, actions]) => {
+        // Per gate of the current stage visit: its last computed verdict, and the last one the log holds. Verdicts are
+        // compared as values: the session's fold and this test's call make equal objects, not the same ones.
+        const key = (data: GateEvaluatedData) => JSON.stringify(data);
+        let computedLast = new Map<string, GateEvaluatedData>();
+        let loggedLast = new Map<string, GateEvaluatedData>();
+        for (const step of run(spec, actions).steps) {
+          const others = (list: readonly NewDecisionEvent[]) => list.filter((d) => d.type !== 'gate.evaluated');
+          expect(others(step.decisions)).toEqual(others(step.computed));
+          const changed: GateEvaluatedData[] = [];
+          const latestBefore = new Set([...computedLast.values()].map(key));
+          const stageBefore = step.before.stageIndex;
+          let decided = false;
+          let exitComputed: Map<string, GateEvaluatedData> | null = null;
+          let exitLogged: Map<string, GateEvaluatedData> | null = null;
+          for (const d of step.computed) {
+            if (d.type === 'stage.entered') {
+              exitComputed = computedLast;
+              computedLast = new Map();
+            } else if (d.type === 'gate.evaluated') {
+              if (computedLast.get(d.data.gate)?.verdict !== d.data.verdict) changed.push(d.data);
+              computedLast.set(d.data.gate, d.data);
+            }
+            if (VERDICT_DECIDING_DECISIONS.has(d.type)) decided = true;
+          }
+          const computedNow = new Set(step.computed.flatMap((d) => (d.type === 'gate.evaluated' ? [key(d.data)] : [])));
+          for (const d of step.decisions) {
+            if (d.type === 'stage.entered') {
+              exitLogged = loggedLast;
+              loggedLast = new Map();
+            }
+            if (d.type !== 'gate.evaluated') continue;
+            // Nothing is logged that the gates did not compute, now or as their latest verdict before.
+            expect(computedNow.has(key(d.data)) || latestBefore.has(key(d.data))).toBe(true);
+            loggedLast.set(d.data.gate, d.data);
+          }
+          const logged = new Set(step.decisions.flatMap((d) => (d.type === 'gate.evaluated' ? [key(d.data)] : [])));
+          for (const data of changed) expect(logged.has(key(data))).toBe(true);
+          // Left a stage: each gate's final verdict is in the log before the next stage's entry.
+          if (exitComputed !== null) for (const [gate, data] of exitComputed) expect(exitLogged?.get(gate)).toEqual(data);
+          if (decided && step.after.stageIndex === stageBefore && exitComputed === null) {
+            for (const [gate, data] of computedLast) expect(loggedLast.get(gate)).toEqual(data);
+          }
         }
       }),
       { numRuns: 150 },

@@ -57,14 +57,15 @@ describe('paused', () => {
   it('freezes the stage clock: paused time after the weight was applied does not count toward durationMin', () => {
     const pausedMinute = [...scenario('progressing'), ...healthyWindows(6, 16), input.command('pause', s(20)), input.command('resume', s(80))];
     // Without the pause the stage would pass at 61 s; the 60 s pause moves that to 121 s.
-    spec.given([...pausedMinute, ...healthyWindows(85, 115)]).when(input.window(s(120), 10)).thenTypes(['gate.evaluated']);
-    spec.given([...pausedMinute, ...healthyWindows(85, 120)]).when(input.tick(s(121))).thenTypes(['stage.entered', 'weight.desired']);
+    spec.given([...pausedMinute, ...healthyWindows(85, 115)]).when(input.window(s(120), 10)).thenTypes([]).thenView((v) => expect(v.stageIndex).toBe(0));
+    // The stage passes on a tick: the gate's latest verdict (not new, so not appended yet) goes in first.
+    spec.given([...pausedMinute, ...healthyWindows(85, 120)]).when(input.tick(s(121))).thenTypes(['gate.evaluated', 'stage.entered', 'weight.desired']);
   });
 
   it('only the paused time after the weight was applied is excluded from the stage clock', () => {
     const given = [input.created(base), input.command('pause', s(0)), input.applied(1, 5, s(1)), input.command('resume', s(30))];
     spec.given([...given, ...healthyWindows(35, 60)]).when(input.tick(s(61))).thenTypes([]);
-    spec.given([...given, ...healthyWindows(35, 85)]).when(input.tick(s(91))).thenTypes(['stage.entered', 'weight.desired']);
+    spec.given([...given, ...healthyWindows(35, 85)]).when(input.tick(s(91))).thenTypes(['gate.evaluated', 'stage.entered', 'weight.desired']);
   });
 
   it('durationMax is not reached while paused', () => {

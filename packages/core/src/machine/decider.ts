@@ -1,23 +1,35 @@
-import { createActor, initialTransition, type AnyActorScope, type ExecutableActionsFrom, type SnapshotFrom } from 'xstate';
+import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import type { NewDecisionEvent, NewInputEvent } from '../events/eventTypes.js';
+import { isDecidingStep } from './gateJudging.js';
 import { toMachineEvent, type GateEvaluatorLookup, type RolloutContext, type RolloutPhase } from './rolloutContext.js';
 import { createRolloutMachine, type RolloutMachine } from './rolloutMachine.js';
+import { initialVerdictLog, selectAppended, verdictRuleOf, type VerdictLog } from './verdictLog.js';
 
 /**
  * The rollout as an emmett-style decider over the XState machine: `decide(state, input)` folds one input with
- * XState's pure `transition` and returns the next state and the decisions, read from the `record` actions the
- * transition returned. Nothing here runs an action, reads a clock or performs I/O.
+ * XState's pure `transition` (its public API: it returns the next snapshot and the actions without running them) and
+ * returns the next state and the decisions, read from the `record` actions the transition returned, then selected by
+ * the log's verdict rule (verdictLog.ts). Nothing here runs an action, reads a clock or performs I/O.
  */
 export type RolloutSnapshot = SnapshotFrom<RolloutMachine>;
 
 /** The machine's state between inputs. Treat it as opaque; read it through `rolloutView`. */
 export interface RolloutState {
   readonly snapshot: RolloutSnapshot;
+  /** Which verdicts the log holds, and the last one appended for each gate of the stage. */
+  readonly verdicts: VerdictLog;
 }
 
 export interface RolloutDecision {
   state: RolloutState;
+  /** The decisions to append for this input, in order: what the rollout's log holds, and what replay compares. */
   decisions: NewDecisionEvent[];
+  /**
+   * Every decision the machine made for this input, every gate verdict included, in the order made: what a log under
+   * the verdict rule `every` holds. Under the rule `new` the log leaves out the verdicts that say nothing new; audit,
+   * report and `--at` read them here. Empty for a tick that is not stored (it decided nothing the log keeps).
+   */
+  computed: readonly NewDecisionEvent[];
 }
 
 export interface RolloutDecider {
@@ -30,58 +42,29 @@ export interface RolloutDeciderOptions {
   gateEvaluatorFor: GateEvaluatorLookup;
 }
 
+const NO_DECISIONS: readonly NewDecisionEvent[] = Object.freeze([]);
+
 export function createRolloutDecider(options: RolloutDeciderOptions): RolloutDecider {
   const machine = createRolloutMachine(options.gateEvaluatorFor);
   const [initialSnapshot] = initialTransition(machine);
-  const initial: RolloutState = { snapshot: initialSnapshot };
-  const fold = reusableTransition(machine);
+  const initial: RolloutState = { snapshot: initialSnapshot, verdicts: initialVerdictLog('new') };
   return {
     initialState: () => initial,
     decide(state, input) {
-      const decisions: NewDecisionEvent[] = [];
-      const snapshot = fold(state.snapshot, toMachineEvent(input), (action) => {
-        if (action.type === 'record') decisions.push(action.params as NewDecisionEvent);
-      });
-      // A tick is stored only when it decided something, so replay never sees the others: such a tick must not
-      // change the state. The machine changes no context on a tick without a decision (tested); keeping the
+      const [snapshot, actions] = transition(machine, state.snapshot, toMachineEvent(input));
+      const computed: NewDecisionEvent[] = [];
+      for (const action of actions) if (action.type === 'record') computed.push(action.params as NewDecisionEvent);
+      const log = input.type === 'rollout.created' ? initialVerdictLog(verdictRuleOf(input.data)) : state.verdicts;
+      const before = { phase: state.snapshot.value as string, context: state.snapshot.context };
+      const after = { phase: snapshot.value as string, context: snapshot.context };
+      const deciding = computed.length > 0 && isDecidingStep(before, after, computed);
+      const selected = selectAppended(log, before.context, after.context.spec, computed, deciding, input.at);
+      // A tick is stored only when the log keeps something it decided, so replay never sees the others: such a tick
+      // must not change the state. The machine changes no context on a tick without a decision (tested); keeping the
       // previous state object here makes that guarantee structural instead of incidental.
-      if (input.type === 'tick' && decisions.length === 0) return { state, decisions };
-      return { state: { snapshot }, decisions };
+      if (input.type === 'tick' && selected.decisions.length === 0) return { state, decisions: selected.decisions, computed: NO_DECISIONS };
+      return { state: { snapshot, verdicts: selected.log }, decisions: selected.decisions, computed };
     },
-  };
-}
-
-type RolloutAction = ExecutableActionsFrom<RolloutMachine>;
-
-/**
- * XState's `transition(machine, snapshot, event)` with one actor scope for every call instead of a new one per call.
- * `transition` builds a throwaway inert scope each time — `createActor`, which computes the machine's initial snapshot,
- * and two actor systems — and that set-up cost more than the transition itself (replay folds ~70,000 inputs a second).
- * The scope here is the same inert scope (every hook a no-op, actions handed to `actionExecutor` instead of run);
- * the machine spawns and invokes nothing, so nothing registers in its system and one scope can serve every call.
- * Decisions are collected by the `onAction` of the call in progress; folding is synchronous and never re-entered.
- */
-function reusableTransition(machine: RolloutMachine) {
-  let onAction: (action: RolloutAction) => void = () => undefined;
-  const self = createActor(machine);
-  const scope = {
-    self,
-    defer: () => undefined,
-    id: '',
-    logger: () => undefined,
-    sessionId: '',
-    stopChild: () => undefined,
-    system: self.system,
-    emit: () => undefined,
-    actionExecutor: (action: RolloutAction) => onAction(action),
-  } as unknown as AnyActorScope;
-  return (snapshot: RolloutSnapshot, event: Parameters<RolloutMachine['transition']>[1], collect: (action: RolloutAction) => void): RolloutSnapshot => {
-    onAction = collect;
-    try {
-      return machine.transition(snapshot, event, scope as never);
-    } finally {
-      onAction = () => undefined;
-    }
   };
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { NewEvent, NewInputEvent } from '../events/eventTypes.js';
+import type { AnyStoredEvent, NewEvent, NewInputEvent } from '../events/eventTypes.js';
 import { createRolloutDecider } from '../machine/decider.js';
 import { input, testGateEvaluatorFor, testSpec } from '../machine/testing/fixtures.js';
 import { MemoryLog } from '../machine/testing/memoryLog.js';
@@ -162,5 +162,66 @@ describe('sameDecision', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('replay and the verdict rule', () => {
+  /** Healthy windows with a varying count: every verdict is a pass, with other evidence each time. */
+  const healthyRamp = Array.from({ length: 8 }, (_, i) => input.window(s(67 + 5 * i), 10 + i, 0));
+
+  it('recomputes every verdict and compares those the log holds; everyVerdict returns them all', () => {
+    const log = record(withErrorLimit(5), [...healthyRamp, input.window(s(107), 10, 2)]);
+    const stored = log.all('checkout-v2');
+    const result = replay(log, 'checkout-v2', { decider });
+    const every = replay(log, 'checkout-v2', { decider, everyVerdict: true });
+    expect(result.reproduced && every.reproduced).toBe(true);
+    const verdicts = (decisions: readonly NewEvent[]) => decisions.filter((d) => d.type === 'gate.evaluated').length;
+    // Canary: its first verdict and its final one (at the pass); ramp: the first, and the fail. The rest are not new.
+    expect(verdicts(stored)).toBe(4);
+    expect(verdicts(result.decisions)).toBe(4);
+    expect(verdicts(every.decisions)).toBe(12 + 9);
+    expect(every.recomputedDecisions).toBe(every.decisions.length);
+    expect(every.decisions.filter((d) => d.type !== 'gate.evaluated')).toEqual(result.decisions.filter((d) => d.type !== 'gate.evaluated'));
+  });
+
+  it('finds a verdict change missing from the log, and a logged verdict that said nothing new', () => {
+    const spec = withErrorLimit(5);
+    const recorded = record(spec, [...healthyRamp, input.window(s(107), 10, 2)]).all(spec.id);
+    const rewrite = (keep: (event: AnyStoredEvent, index: number) => AnyStoredEvent[]) => {
+      const log = new MemoryLog();
+      log.append(spec.id, 0, recorded.flatMap(keep).map(({ type, at, data }) => ({ type, at, data }) as NewEvent));
+      return replay(log, spec.id, { decider });
+    };
+    const firstRampVerdict = recorded.findIndex((e) => e.type === 'gate.evaluated' && e.data.stage === 'ramp');
+    const missing = rewrite((event, index) => (index === firstRampVerdict ? [] : [event]));
+    expect(missing.reproduced).toBe(false);
+    expect(missing.divergences[0]).toMatchObject({ recorded: null, recomputed: { type: 'gate.evaluated', data: { stage: 'ramp', verdict: 'pass' } } });
+    const repeatAt = recorded.findIndex((e) => e.type === 'samples.window' && e.at === s(72));
+    const extra = rewrite((event, index) =>
+      index === repeatAt ? [event, { ...recorded[firstRampVerdict]!, at: event.at } as AnyStoredEvent] : [event],
+    );
+    expect(extra.reproduced).toBe(false);
+    expect(extra.divergences[0]).toMatchObject({ recorded: { type: 'gate.evaluated', data: { stage: 'ramp' } }, recomputed: null });
+  });
+
+  it('replays a log written under the rule "every" as it was written, every verdict compared', () => {
+    const spec = withErrorLimit(5);
+    const log = new MemoryLog();
+    let state = decider.initialState();
+    let position = 0;
+    const inputs: NewInputEvent[] = [
+      { type: 'rollout.created', at: s(0), data: { spec, verdicts: 'every' } },
+      input.applied(1, 5, s(1)),
+      ...healthyWindows(6, 41),
+    ];
+    for (const next of inputs) {
+      const { state: after, decisions } = decider.decide(state, next);
+      position += log.append(spec.id, position, [next, ...decisions]).length;
+      state = after;
+    }
+    expect(log.all(spec.id).filter((e) => e.type === 'gate.evaluated')).toHaveLength(8);
+    const result = replay(log, spec.id, { decider });
+    expect(result.reproduced).toBe(true);
+    expect(result.recordedDecisions).toBe(2 + 8);
   });
 });

@@ -10,7 +10,9 @@ import { compareOutcomes, isOutcomeDecision, summarizeOutcome, type OutcomeCompa
 
 /**
  * Replay feeds a rollout's recorded inputs to the machine again. Without a spec it checks that every recorded
- * decision comes out the same, at the same place (reproduce mode). With a spec it substitutes the spec of
+ * decision comes out the same, at the same place (reproduce mode): the machine recomputes every gate verdict, and the
+ * log's verdict rule (machine/verdictLog.ts) selects those the log must hold, which are compared with what it holds —
+ * so a verdict that changed but is missing, or one that is logged but said nothing new, is a divergence too. With a spec it substitutes the spec of
  * `rollout.created` and answers "what would this policy have done?" (what-if mode).
  *
  * What-if and adapter feedback: the recorded `weight.applied`/`weight.applyFailed` inputs answer the recorded run's
@@ -33,6 +35,13 @@ export interface ReplayOptions {
    * all: `sluice replay` needs no more, and a long rollout's evidence then stays out of memory.
    */
   keepDecisions?: boolean;
+  /**
+   * Recompute every gate verdict, not only those the log's verdict rule appends (default false). `result.decisions`
+   * and `recomputedDecisions` then hold every decision the machine made, every verdict of every input included, as a
+   * log under the rule `every` would hold them (RolloutDecision.computed): what a report draws or an audit counts.
+   * Replay still compares only what the rule appends with what the log holds.
+   */
+  everyVerdict?: boolean;
 }
 
 export const DIVERGENCES_KEPT_MAX = 1_000;
@@ -56,9 +65,12 @@ export interface ReplayResult {
   /** Inputs fed (in what-if mode: recorded inputs, excluding the dropped adapter reports, plus synthetic applies). */
   inputs: number;
   recordedDecisions: number;
-  /** Every recomputed decision, in order; with `keepDecisions: false` only those an outcome is made of. */
+  /**
+   * Every recomputed decision the log's verdict rule appends, in order (with `everyVerdict`, every decision made); with
+   * `keepDecisions: false` only those an outcome is made of.
+   */
   decisions: NewDecisionEvent[];
-  /** How many decisions replay made (the length of `decisions` unless `keepDecisions` is false). */
+  /** How many decisions replay made, counted as `decisions` are (its length unless `keepDecisions` is false). */
   recomputedDecisions: number;
   /** Reproduce mode: where the recomputed decisions differ from the recorded ones. Empty in what-if mode. */
   divergences: Divergence[];
@@ -79,6 +91,7 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
   const keptMax = options.divergencesMax ?? DIVERGENCES_KEPT_MAX;
   let state: RolloutState = decider.initialState();
   const keepAll = options.keepDecisions ?? true;
+  const everyVerdict = options.everyVerdict ?? false;
   const decisions: NewDecisionEvent[] = [];
   let recomputedDecisions = 0;
   // Only the recorded decisions an outcome is made of are kept (not every gate verdict's evidence), and a count.
@@ -106,8 +119,9 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
     inputs++;
     const result = decider.decide(state, input);
     state = result.state;
-    recomputedDecisions += result.decisions.length;
-    for (const decision of result.decisions) if (keepAll || isOutcomeDecision(decision)) decisions.push(decision);
+    const made = everyVerdict ? result.computed : result.decisions;
+    recomputedDecisions += made.length;
+    for (const decision of made) if (keepAll || isOutcomeDecision(decision)) decisions.push(decision);
     return result.decisions;
   };
 
@@ -118,7 +132,7 @@ export function replay(log: ReplayLog, rolloutId: string, options: ReplayOptions
       const input = toInput(event);
       if (whatIf) {
         if (input.type === 'weight.applied' || input.type === 'weight.applyFailed') continue;
-        feedWithImmediateApplies(feed, input.type === 'rollout.created' ? { ...input, data: { spec: whatIf } } : input);
+        feedWithImmediateApplies(feed, input.type === 'rollout.created' ? { ...input, data: { ...input.data, spec: whatIf } } : input);
         continue;
       }
       flushExpected();

@@ -47,7 +47,8 @@ export class RolloutSession {
     const decider = options.decider ?? rolloutDecider;
     const session = new RolloutSession(log, spec.id, decider, decider.initialState(), 0);
     try {
-      session.append({ type: 'rollout.created', at, data: { spec } }, 0);
+      // The log says which verdicts it holds, so that a reader never has to infer it (docs/log.md).
+      session.append({ type: 'rollout.created', at, data: { spec, verdicts: 'new' } }, 0);
     } catch (error) {
       // Another writer created the same id between our check and our append.
       if (error instanceof AppendConflictError) throw rolloutExists(spec.id, error);

@@ -16,6 +16,6 @@ export interface Recomputed {
 }
 
 export function recomputeDecisions(log: Pick<EventLog, 'readRecorded'>, rolloutId: string, whatIfSpec?: RolloutSpec): Recomputed {
-  const result = replay(log, rolloutId, { keepDecisions: true, divergencesMax: 0, ...(whatIfSpec ? { spec: whatIfSpec } : {}) });
+  const result = replay(log, rolloutId, { keepDecisions: true, everyVerdict: true, divergencesMax: 0, ...(whatIfSpec ? { spec: whatIfSpec } : {}) });
   return { decisions: result.decisions, reproduced: result.reproduced, divergenceCount: result.divergenceCount, comparison: result.comparison };
 }

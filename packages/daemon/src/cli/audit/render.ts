@@ -52,7 +52,7 @@ export function renderTimeline(t: AuditTimeline): string {
   lines.push(`rollback  ${t.rollbackMode}`, '', 'timeline (UTC)');
   for (const entry of t.entries) lines.push(entryLine(entry));
   if (t.entriesOmitted > 0) lines.push(`  … ${t.entriesOmitted} more entries left out (use --at TIME to look at a later moment)`);
-  lines.push('', 'gates (every verdict, condensed)');
+  lines.push('', t.verdictsRecomputed ? 'gates (every verdict, recomputed from the inputs: the log holds the new ones; condensed)' : 'gates (every verdict, condensed)');
   if (t.gates.length === 0) lines.push('  no gate was evaluated');
   for (const g of t.gates) {
     const counts = `${g.evaluations} evaluation(s): ${g.verdicts.pass} pass, ${g.verdicts.fail} fail, ${g.verdicts.inconclusive} inconclusive`;

@@ -1,4 +1,4 @@
-import { EventInvalidError, gateNameOf, type AnyStoredEvent, type Evidence, type RolloutSpec } from '@sluice/core';
+import { decide, EventInvalidError, gateNameOf, initialRolloutState, isInputType, type AnyStoredEvent, type Evidence, type GateEvaluatedData, type NewInputEvent, type RolloutSpec, type RolloutState } from '@sluice/core';
 import { describeEntry, formatMs, iso } from './entryText.js';
 import type { AuditEnding, AuditOutcome, AuditTimeline, EntryKind, GateHistory, TimelineEntry } from './timelineTypes.js';
 
@@ -7,9 +7,19 @@ export type { AuditEnding, AuditOutcome, AuditTimeline, EntryKind, GateHistory, 
 /** Entries kept per rollout: the timeline of a rollout that flapped for days stays printable. */
 export const TIMELINE_ENTRIES_MAX = 2_000;
 
+export interface TimelineOptions {
+  /**
+   * Count the gates' verdicts from every verdict the machine recomputes from the log's inputs (default false), for a
+   * log under the verdict rule `new`, which holds only the verdicts that say something new (docs/log.md): what the
+   * gates said at every input, as `sluice audit ID` shows it. Otherwise, and always for a log that holds every verdict,
+   * they are counted from the log. Entries (verdict changes) always come from the log, which holds every change.
+   */
+  recomputeVerdicts?: boolean;
+}
+
 /** Builds the audit of one rollout from its stored events, in position order. Pure; reads the events once. */
-export function buildTimeline(events: Iterable<AnyStoredEvent>): AuditTimeline {
-  const fold = new TimelineFold();
+export function buildTimeline(events: Iterable<AnyStoredEvent>, options: TimelineOptions = {}): AuditTimeline {
+  const fold = new TimelineFold(options.recomputeVerdicts ?? false);
   for (const event of events) fold.add(event);
   return fold.result();
 }
@@ -40,6 +50,15 @@ class TimelineFold {
   private finalWeight: { generation: number; weightPercent: number } | null = null;
   private lastDesired: { generation: number; weightPercent: number } | null = null;
   private lastVerified: { generation: number; weightPercent: number; at: number } | null = null;
+  /** The last verdict the log holds per gate of a stage: a verdict that differs from it is an entry. */
+  private readonly recordedVerdicts = new Map<string, string>();
+  /** Whether to count verdicts recomputed from the inputs (set on rollout.created, for a log under the rule `new`). */
+  private readonly recompute: boolean;
+  private recomputing: RolloutState | null = null;
+
+  constructor(recompute: boolean) {
+    this.recompute = recompute;
+  }
 
   add(event: AnyStoredEvent): void {
     if (this.count === 0) {
@@ -48,6 +67,12 @@ class TimelineFold {
     }
     this.count += 1;
     this.lastAt = event.at;
+    if (event.type === 'rollout.created' && this.recompute && event.data.verdicts !== 'every') this.recomputing = initialRolloutState();
+    if (this.recomputing !== null && isInputType(event.type)) {
+      const result = decide(this.recomputing, { type: event.type, at: event.at, data: event.data } as NewInputEvent);
+      this.recomputing = result.state;
+      for (const decision of result.computed) if (decision.type === 'gate.evaluated') this.countVerdict(decision.data, decision.at);
+    }
     if (event.type === 'samples.window' || event.type === 'tick' || event.type === 'health.checked' || event.type === 'metric.observed') return;
     const text = describeEntry(event, this.spec);
     switch (event.type) {
@@ -104,6 +129,7 @@ class TimelineFold {
         this.decided(event.at, { outcome: 'held', stage: event.data.stage, reason: 'gate', gate: event.data.gate ?? null, actor: null, evidence: event.data.evidence }, null);
         return;
       case 'gate.evaluated':
+        if (this.recomputing === null) this.countVerdict(event.data, event.at);
         return this.evaluated(event);
       case 'rollback.started': {
         this.phase = 'rollingBack';
@@ -176,6 +202,7 @@ class TimelineFold {
       entries: this.entries,
       entriesOmitted: this.omitted,
       gates: [...this.gates.values()],
+      verdictsRecomputed: this.recomputing !== null,
       ending,
     };
   }
@@ -201,12 +228,25 @@ class TimelineFold {
     }
   }
 
+  /** A verdict the log holds: a line in the timeline when it changed (a gate that starts inconclusive is not news). */
   private evaluated(event: AnyStoredEvent & { type: 'gate.evaluated' }): void {
-    const { stage, gate, kind, verdict, evidence } = event.data;
+    const { stage, gate, verdict, evidence } = event.data;
     const key = gateKey(stage, gate);
-    const at = iso(event.at);
+    const previous = this.recordedVerdicts.get(key);
+    this.recordedVerdicts.set(key, verdict);
+    const changed = previous === undefined ? verdict !== 'inconclusive' : previous !== verdict;
+    if (changed) {
+      const from = previous === undefined ? '' : ` (was ${previous})`;
+      this.push(event, 'gateVerdict', `${gate} in ${stage}: ${verdict}${from} — ${evidence.summary}`, evidence);
+    }
+  }
+
+  /** One verdict in its gate's history: from the log, or recomputed from the inputs (TimelineOptions). */
+  private countVerdict(data: GateEvaluatedData, verdictAt: number): void {
+    const { stage, gate, kind, verdict, evidence } = data;
+    const key = gateKey(stage, gate);
+    const at = iso(verdictAt);
     let history = this.gates.get(key);
-    const previous = history?.lastVerdict;
     if (!history) {
       history = { stage, gate, kind, evaluations: 0, verdicts: { pass: 0, fail: 0, inconclusive: 0 }, firstAt: at, lastAt: at, firstPassAt: null, firstFailAt: null, lastVerdict: verdict, lastSummary: '' };
       this.gates.set(key, history);
@@ -218,12 +258,6 @@ class TimelineFold {
     history.lastSummary = evidence.summary;
     if (verdict === 'pass' && history.firstPassAt === null) history.firstPassAt = at;
     if (verdict === 'fail' && history.firstFailAt === null) history.firstFailAt = at;
-    // A verdict that changed is worth a line; a gate that starts inconclusive is not news.
-    const changed = previous === undefined ? verdict !== 'inconclusive' : previous !== verdict;
-    if (changed) {
-      const from = previous === undefined ? '' : ` (was ${previous})`;
-      this.push(event, 'gateVerdict', `${gate} in ${stage}: ${verdict}${from} — ${evidence.summary}`, evidence);
-    }
   }
 
   private decided(at: number, ending: Omit<AuditEnding, 'at' | 'summary' | 'firstFailAt' | 'finalWeightPercent' | 'finalWeightVerifiedAt' | 'firstFailToVerifiedMs' | 'decisionToVerifiedMs'>, firstFailAt: string | null, finalWeightPercent = 0): void {

@@ -2,7 +2,9 @@ import type { Evidence, Verdict } from '@sluice/core';
 
 /**
  * The audit of one rollout, built by a pure fold over its stored events (`sluice audit --db FILE ID`). It reports what
- * was *recorded* — the decisions in the log, not what today's machine would decide (that is `sluice replay`). Every
+ * was *recorded* — the decisions in the log, not what today's machine would decide (that is `sluice replay`) — except
+ * the gates' verdict counts of a log that holds only the verdicts that say something new, which are recomputed from
+ * its inputs (`verdictsRecomputed`). Every
  * time is a UTC ISO 8601 string, every duration a number of ms; this object is also the `--json` output (docs/cli.md).
  */
 export interface AuditTimeline {
@@ -31,6 +33,11 @@ export interface AuditTimeline {
   entriesOmitted: number;
   /** Every gate's verdicts per stage, condensed. */
   gates: GateHistory[];
+  /**
+   * Whether `gates` counts every verdict recomputed from the log's inputs (a log under the verdict rule `new`, which
+   * holds only the verdicts that say something new, audited by `sluice audit ID`) or the verdicts the log holds.
+   */
+  verdictsRecomputed: boolean;
   ending: AuditEnding | null;
 }
 

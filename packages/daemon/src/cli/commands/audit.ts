@@ -95,7 +95,8 @@ function auditAll(log: EventLog, options: AuditOptions): string {
 
 function auditOne(log: EventLog, id: string, options: AuditOptions): string {
   const summary = requireRollout(log, id);
-  const timeline = buildTimeline(log.read(id));
+  // Every verdict of the gates, recomputed from the inputs when the log holds only the new ones (docs/log.md).
+  const timeline = buildTimeline(log.read(id), { recomputeVerdicts: true });
   if (options.at === undefined) {
     return options.json ? json({ ok: true, file: options.db, rollout: { ...timeline, stages: stageTableOf(log.read(id)) } } satisfies AuditRolloutJson) : renderTimeline(timeline);
   }

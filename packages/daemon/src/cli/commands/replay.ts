@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EventLog, isSluiceError, parseSpecText, replay, SPEC_LIMITS, type Divergence, type OutcomeComparison, type ReplayResult, type RolloutSpec } from '@sluice/core';
+import { EventLog, isSluiceError, parseSpecText, replay, SluiceError, SPEC_LIMITS, type Divergence, type OutcomeComparison, type ReplayResult, type RolloutSpec } from '@sluice/core';
 import { existsSync } from 'node:fs';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
@@ -88,7 +88,8 @@ function readSpec(file: string): RolloutSpec {
   try {
     text = readBoundedFile(file, SPEC_LIMITS.bytesMax);
   } catch (error) {
-    throw new Error(`cannot read spec file ${file}: ${unreadableReason(error)}`, { cause: error });
+    // A spec error, not a log error: the log was fine, the --spec file is what to fix.
+    throw new SluiceError('SLUICE_E_SPEC_INVALID', `cannot read spec file ${file}: ${unreadableReason(error)}`, { cause: error });
   }
   return parseSpecText(text, file);
 }
