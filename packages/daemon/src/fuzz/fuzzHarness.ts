@@ -79,6 +79,12 @@ export class FuzzTarget {
       const outgoing = httpRequest(
         { host: url.hostname, port: url.port, method: req.method, path: req.path, headers: { ...req.headers, connection: 'close' }, timeout: ANSWER_MS_MAX, agent: false },
         (res) => {
+          // An event stream stays open: its status and head are the answer.
+          if (res.statusCode === 200 && String(res.headers['content-type']).startsWith('text/event-stream')) {
+            resolve({ status: 200, headers: res.headers, text: '' });
+            outgoing.destroy();
+            return;
+          }
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
