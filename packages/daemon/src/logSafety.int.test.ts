@@ -139,3 +139,29 @@ describe('quarantine', () => {
     expect(await (await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text()).toMatch(/^sluice_rollouts_quarantined 1$/m);
   });
 });
+
+describe('adding a chain key to a running deployment', () => {
+  it('keys the log from the next row on and keeps the journal rows acknowledged before, sealed again under the key', async () => {
+    const keyFile = join(dir, 'chain.key');
+    writeFileSync(keyFile, 'a-chain-key-for-the-logsafety-test-0123456789\n');
+    const unkeyed = await start();
+    const client = new DaemonClient({ url: unkeyed.url, token: TEST_TOKEN });
+    expect((await client.createRollout(spec('alpha'))).status).toBe(201);
+    // Dated two windows ahead: still open at stop, so they wait in the journal, sealed with the journal key file.
+    const ahead = Date.now() + 400;
+    const lines = Array.from({ length: 10 }, () => JSON.stringify({ variant: 'canary', ok: true, latencyMs: 5, at: ahead })).join('\n');
+    expect((await client.postSamples('alpha', lines)).body).toMatchObject({ accepted: 10 });
+    await unkeyed.stop();
+    daemons.splice(0);
+    const keyed = await start({ chainKeyFile: keyFile });
+    expect(keyed.recovery).toMatchObject({ journalRowsReplayed: 1, samplesReplayed: 10 });
+    expect(keyed.logHead()).toMatchObject({ keyed: { keyId: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+    // A row written under the key.
+    await new DaemonClient({ url: keyed.url, token: TEST_TOKEN }).command('alpha', 'pause', { reason: 'keyed now' });
+    await keyed.stop();
+    daemons.splice(0);
+    expect((await runCli('verify', '--db', db, '--chain-key-file', keyFile)).code).toBe(0);
+    const withoutKey = await runCli('verify', '--db', db, '--json');
+    expect(JSON.parse(withoutKey.out)).toMatchObject({ ok: true, keyed: { checked: false } });
+  });
+});

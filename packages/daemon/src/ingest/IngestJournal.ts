@@ -70,6 +70,8 @@ export interface IngestJournalOptions {
   readOnly?: boolean;
   /** The log's chain key: seals rows when given, instead of the key in `<db>.journal-key`. */
   chainKey?: ChainKey;
+  /** The log is keyed: without `chainKey` the seals cannot be checked (the key file no longer seals its rows). */
+  logKeyed?: boolean;
 }
 
 export function journalKeyFileOf(file: string): string {
@@ -89,13 +91,14 @@ export class IngestJournal {
   readonly #discardExact: Database.Statement;
   readonly #discardExactMany: (windows: readonly { rolloutId: string; windowStartAt: number }[]) => void;
 
-  private constructor(db: Database.Database, key: Buffer | undefined, readOnly: boolean) {
+  private constructor(db: Database.Database, key: Buffer | undefined, readOnly: boolean, previousKey?: Buffer) {
     this.#db = db;
     this.#key = key;
     this.#readOnly = readOnly;
     if (!readOnly) {
       db.exec(SCHEMA);
       this.#addSealColumn();
+      if (previousKey) this.#resealFrom(previousKey);
     } else if (!this.exists) {
       // A log no daemon ran on has no journal: an empty temporary one stands in, so reads need no special case.
       db.exec(`CREATE TEMP TABLE sluice_daemon_ingest_journal (id INTEGER PRIMARY KEY, rollout_id TEXT, window_start_at INTEGER, variant TEXT, count INTEGER, errors INTEGER, latencies_us BLOB, latency_histogram TEXT, seal TEXT)`);
@@ -136,7 +139,7 @@ export class IngestJournal {
     const readOnly = options.readOnly ?? false;
     let key: Buffer | undefined;
     try {
-      key = options.chainKey?.secret ?? journalKey(file, readOnly);
+      key = options.chainKey?.secret ?? (options.logKeyed ? undefined : journalKey(file, readOnly));
     } catch (error) {
       throw new DaemonError('SLUICE_E_JOURNAL', `cannot read or create the journal key ${journalKeyFileOf(file)}: ${(error as Error).message}`, { cause: error });
     }
@@ -148,7 +151,9 @@ export class IngestJournal {
         db.pragma('synchronous = FULL');
         db.pragma('foreign_keys = ON');
       }
-      const journal = new IngestJournal(db, key, readOnly);
+      // Keyed now, but the journal key file exists: the rows it sealed are sealed again under the chain key.
+      const previousKey = !readOnly && options.chainKey && existsSync(journalKeyFileOf(file)) ? journalKey(file, true) : undefined;
+      const journal = new IngestJournal(db, key, readOnly, previousKey);
       if (readOnly) db.pragma('query_only = ON');
       return journal;
     } catch (error) {
@@ -247,11 +252,26 @@ export class IngestJournal {
   }
 
   #seal(id: number, rolloutId: string, windowStartAt: number, variant: string, count: number, errors: number, latencies: Buffer | null, histogram: string | null): string | null {
-    if (!this.#key) return null;
-    const latenciesDigest = latencies ? sha256('sha256', latencies, 'hex') : '-';
-    return createHmac('sha256', this.#key)
-      .update(`journal:${id}:${JSON.stringify(rolloutId)}:${windowStartAt}:${variant}:${count}:${errors}:${latenciesDigest}:${histogram ?? '-'}`)
-      .digest('hex');
+    return this.#key ? sealOf(this.#key, id, rolloutId, windowStartAt, variant, count, errors, latencies, histogram) : null;
+  }
+
+  /**
+   * A log that becomes keyed (the daemon now runs with --chain-key-file) has journal rows sealed with the journal key
+   * file: each one that verifies under that key is sealed again under the chain key, in one transaction. A row that
+   * does not verify keeps its seal and is refused as forged, as before.
+   */
+  #resealFrom(previousKey: Buffer): void {
+    if (!this.#key) return;
+    const rows = this.#db.prepare('SELECT id, rollout_id, window_start_at, variant, count, errors, latencies_us, latency_histogram, seal FROM sluice_daemon_ingest_journal').all() as {
+      id: number; rollout_id: string; window_start_at: number; variant: string; count: number; errors: number; latencies_us: Buffer | null; latency_histogram: string | null; seal: string | null;
+    }[];
+    const update = this.#db.prepare('UPDATE sluice_daemon_ingest_journal SET seal = ? WHERE id = ?');
+    this.#db.transaction(() => {
+      for (const r of rows) {
+        if (r.seal !== sealOf(previousKey, r.id, r.rollout_id, r.window_start_at, r.variant, r.count, r.errors, r.latencies_us, r.latency_histogram)) continue;
+        update.run(this.#seal(r.id, r.rollout_id, r.window_start_at, r.variant, r.count, r.errors, r.latencies_us, r.latency_histogram), r.id);
+      }
+    }).immediate();
   }
 
   /** A journal from before sealing gets its column, and its rows (written by the daemon before the upgrade) seals. */
@@ -267,6 +287,11 @@ export class IngestJournal {
       for (const r of rows) update.run(this.#seal(r.id, r.rollout_id, r.window_start_at, r.variant, r.count, r.errors, r.latencies_us, r.latency_histogram), r.id);
     }).immediate();
   }
+}
+
+function sealOf(key: Buffer, id: number, rolloutId: string, windowStartAt: number, variant: string, count: number, errors: number, latencies: Buffer | null, histogram: string | null): string {
+  const latenciesDigest = latencies ? sha256('sha256', latencies, 'hex') : '-';
+  return createHmac('sha256', key).update(`journal:${id}:${JSON.stringify(rolloutId)}:${windowStartAt}:${variant}:${count}:${errors}:${latenciesDigest}:${histogram ?? '-'}`).digest('hex');
 }
 
 /** The journal key of an unkeyed log: read from `<db>.journal-key`, created (0600, atomically) by a writer. */

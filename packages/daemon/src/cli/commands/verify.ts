@@ -52,7 +52,7 @@ function runVerify(file: string, json: boolean, chainKeyFile: string | undefined
     const damage = log.quickCheck();
     if (damage) throw Object.assign(new Error(`${file} is damaged: SQLite finds ${damage} — restore it from a backup`), { code: 'SLUICE_E_LOG_CORRUPT' });
     result = verifyLog(log);
-    const ingest = IngestJournal.open(file, { readOnly: true, ...(chainKey ? { chainKey } : {}) });
+    const ingest = IngestJournal.open(file, { readOnly: true, logKeyed: log.chainInfo().keyId !== undefined, ...(chainKey ? { chainKey } : {}) });
     try {
       journal = ingest.verify();
     } finally {
