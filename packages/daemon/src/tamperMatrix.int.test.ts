@@ -226,6 +226,12 @@ describe('tamper matrix: verify names what and where, the daemon refuses to star
     expect(verify.code).toBe(2);
     expect(verify.err).toMatch(/is empty \(0 bytes\)/);
     expect(await daemonRefuses(file)).toMatch(/is empty \(0 bytes\): not a Sluice event log/);
+    // The command itself: exit 2 with the reason on stderr, no stack trace.
+    writeFileSync(join(dir, 'token'), `${TEST_TOKEN}\n`);
+    const daemon = await runCli('daemon', '--db', file, '--listen', '127.0.0.1:0', '--token-file', join(dir, 'token'));
+    expect(daemon.code).toBe(2);
+    expect(daemon.err).toMatch(/^sluice: .*empty\.db is empty \(0 bytes\)/);
+    expect(daemon.err).not.toMatch(/\n\s+at /);
     // Never silently a new log: the file is still empty.
     expect(readFileSync(file).length).toBe(0);
   });
