@@ -367,8 +367,11 @@ export class XdsControlPlane {
     if ('nodes' in expectation) {
       const streams: AdsStream[] = [];
       const missing: string[] = [];
+      // Grouped once: this runs at every ACK of every client, so it must stay linear in the clients.
+      const byNode = new Map<string | undefined, AdsStream[]>();
+      for (const s of subscribers) byNode.set(s.nodeId, [...(byNode.get(s.nodeId) ?? []), s]);
       for (const node of expectation.nodes) {
-        const mine = subscribers.filter((s) => s.nodeId === node);
+        const mine = byNode.get(node) ?? [];
         if (mine.length === 0) {
           const connected = [...this.#streams].some((s) => s.nodeId === node);
           missing.push(`node "${node}" (${connected ? `connected, not subscribed to RouteConfiguration "${owner.name}"` : 'not connected'})`);

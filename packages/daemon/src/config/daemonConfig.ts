@@ -43,7 +43,12 @@ export const daemonConfigSchema = z
     xdsTlsClientCa: z.string().min(1).optional(),
   })
   .strict()
-  .refine((c) => (c.xdsTlsCert === undefined) === (c.xdsTlsKey === undefined), { message: 'give both --xds-tls-cert and --xds-tls-key, or neither', path: ['xdsTlsKey'] })
+  // Reported at the setting that was given, so the message names where it came from.
+  .superRefine((c, context) => {
+    if ((c.xdsTlsCert === undefined) !== (c.xdsTlsKey === undefined)) {
+      context.addIssue({ code: 'custom', message: 'give both --xds-tls-cert and --xds-tls-key, or neither', path: [c.xdsTlsCert === undefined ? 'xdsTlsKey' : 'xdsTlsCert'] });
+    }
+  })
   .refine((c) => c.xdsTlsClientCa === undefined || c.xdsTlsCert !== undefined, { message: '--xds-tls-client-ca needs --xds-tls-cert and --xds-tls-key (mutual TLS is TLS first)', path: ['xdsTlsClientCa'] })
   .refine((c) => c.xdsListen !== undefined || (c.xdsTlsCert === undefined && c.xdsTlsClientCa === undefined), { message: 'the --xds-tls-* settings need --xds-listen', path: ['xdsListen'] });
 

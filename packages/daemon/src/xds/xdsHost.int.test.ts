@@ -70,6 +70,18 @@ function applied(daemon: Daemon, id: string, generation: number): true | undefin
 }
 
 describe('sluice daemon --xds-listen', () => {
+  it('refuses a non-loopback xDS address without --allow-non-loopback, and TLS settings that do not go together', async () => {
+    const db = join(dir, 'refusals.db');
+    const config = resolveDaemonConfig({ flags: { db, listen: '127.0.0.1:0', xdsListen: '0.0.0.0:0' }, env: {} });
+    await expect(Daemon.start({ config, token: TEST_TOKEN, logger: createLogger('silent'), processMetrics: false })).rejects.toMatchObject({
+      code: 'SLUICE_E_LISTEN_NOT_LOOPBACK',
+      message: expect.stringContaining('refusing to serve xDS on 0.0.0.0:0'),
+    });
+    expect(() => resolveDaemonConfig({ flags: { db, xdsListen: '127.0.0.1:0', xdsTlsCert: '/c.pem' }, env: {} })).toThrow(/xdsTlsCert \(from flag --xds-tls-cert\): give both --xds-tls-cert and --xds-tls-key/);
+    expect(() => resolveDaemonConfig({ flags: { db }, env: { SLUICE_XDS_TLS_CERT: '/c.pem', SLUICE_XDS_TLS_KEY: '/k.pem' } })).toThrow(/the --xds-tls-\* settings need --xds-listen/);
+    expect(resolveDaemonConfig({ flags: { db }, env: { SLUICE_XDS_LISTEN: '127.0.0.1:18000' } }).xdsListen).toBe('127.0.0.1:18000');
+  });
+
   it('refuses an envoy rollout at creation when the daemon runs no xDS server, saying how to start one', async () => {
     const running = await startTestDaemon();
     cleanups.push(() => running.stop());

@@ -1,4 +1,4 @@
-import { credentials, makeGenericClientConstructor, type ClientDuplexStream } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, type ChannelCredentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { decodeMessage, messageType } from '../protoRoot.js';
 import { adsServiceDefinition } from '../xdsServices.js';
 
@@ -23,9 +23,9 @@ export interface RawAdsClient {
   close(): void;
 }
 
-export function rawAdsClient(port: number, nodeId: string): RawAdsClient {
+export function rawAdsClient(port: number, nodeId: string, channelCredentials: ChannelCredentials = credentials.createInsecure(), host = '127.0.0.1'): RawAdsClient {
   const Client = makeGenericClientConstructor(adsServiceDefinition(), 'AggregatedDiscoveryService');
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  const client = new Client(`${host}:${port}`, channelCredentials);
   const call = (client as unknown as { StreamAggregatedResources(): ClientDuplexStream<unknown, Record<string, unknown>> }).StreamAggregatedResources();
   const queue: RawResponse[] = [];
   const waiters: (() => void)[] = [];
@@ -37,7 +37,11 @@ export function rawAdsClient(port: number, nodeId: string): RawAdsClient {
     queue.push({ version_info: String(response.version_info), nonce: String(response.nonce), type_url: typeUrl, resources });
     for (const wake of waiters.splice(0)) wake();
   });
-  call.on('error', () => undefined);
+  let failure: Error | undefined;
+  call.on('error', (error: Error) => {
+    failure = error;
+    for (const wake of waiters.splice(0)) wake();
+  });
   const take = (typeUrl?: string): RawResponse | undefined => {
     const index = queue.findIndex((r) => typeUrl === undefined || r.type_url === typeUrl);
     return index === -1 ? undefined : queue.splice(index, 1)[0];
@@ -59,6 +63,7 @@ export function rawAdsClient(port: number, nodeId: string): RawAdsClient {
       for (;;) {
         const found = take(typeUrl);
         if (found) return found;
+        if (failure) throw failure;
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no ${typeUrl ?? 'xDS'} response within ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
