@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RDS_TYPE_URL } from '@sluice/adapters/envoy';
-import { bootstrapFor, greet, greeterClient, greeterResources, registerXdsResolver, startBackend, startCsdsReader, weightsOf, writeResourcesFile, type Backend, type CsdsReader, type GreeterClient } from '@sluice/adapters/envoy/testing';
+import { alsClient, bootstrapFor, greet, greeterClient, greeterResources, registerXdsResolver, startBackend, startCsdsReader, weightsOf, writeResourcesFile, type Backend, type CsdsReader, type GreeterClient } from '@sluice/adapters/envoy/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDaemonConfig } from '../config/daemonConfig.js';
 import { Daemon } from '../Daemon.js';
@@ -137,3 +137,28 @@ describe('sluice daemon --xds-listen', () => {
 function daemonClients(daemon: Daemon): number {
   return daemon.xds?.plane.clients().length ?? 0;
 }
+
+describe('Envoy gRPC access-log service on the daemon\'s xDS server', () => {
+  it('ingests the entries Envoy streams as the rollout\'s samples, judged in its windows', async () => {
+    const xdsPort = await freePort();
+    const daemon = await startDaemon(join(dir, 'als.db'), xdsPort);
+    cleanups.push(() => daemon.stop());
+    const spec = { id: 'als', service: 's', baseline: 'v1', candidate: 'v2', window: 200, stages: [{ name: 'canary', weightPercent: 10, durationMin: '1h', samplesMin: 10, gates: [] }], sources: { envoyAccessLog: { baselineClusters: ['app-v1'], candidateClusters: ['app-v2'] } } };
+    expect((await post(daemon, '/v1/rollouts', JSON.stringify(spec))).status).toBe(201);
+    const client = alsClient(xdsPort);
+    cleanups.push(() => client.close());
+    const now = Date.now();
+    const entry = (cluster: string, code: number) => ({
+      common_properties: { upstream_cluster: cluster, start_time: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1_000_000 }, duration: { seconds: 0, nanos: 5_000_000 } },
+      response: { response_code: { value: code } },
+    });
+    client.stream.write({ identifier: { node: { id: 'edge' }, log_name: 'edge' }, http_logs: { log_entry: [entry('app-v1', 200), entry('app-v1', 200), entry('app-v2', 503), entry('elsewhere', 200)] } });
+    const windows = await eventually('the window holding the entries', () => {
+      const logged = [...daemon.log.read('als')].filter((e) => e.type === 'samples.window');
+      const totals = logged.reduce((t, e) => ({ baseline: t.baseline + e.data.baseline.count, canary: t.canary + e.data.canary.count, canaryErrors: t.canaryErrors + e.data.canary.errors }), { baseline: 0, canary: 0, canaryErrors: 0 });
+      return totals.baseline + totals.canary === 3 ? totals : undefined;
+    });
+    expect(windows).toEqual({ baseline: 2, canary: 1, canaryErrors: 1 });
+  });
+});
+
