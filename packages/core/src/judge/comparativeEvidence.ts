@@ -1,5 +1,6 @@
 import type { Evidence } from '../events/eventTypes.js';
 import { logHarmBoundOf, type ComparativeJudgment, type ComparativeSettings } from './comparativeJudgment.js';
+import { detectableRelativeRiskOf } from './detectableEffect.js';
 import type { RelativeRiskTestState } from './relativeRiskTest.js';
 import { formatPercent, oncePerGateConfig, percentOf, roundForEvidence } from './windowStats.js';
 
@@ -65,9 +66,13 @@ export function comparativeEvidence(
   const judgeII = gate.passRule !== undefined;
   const margin = judgeII ? marginTextOf(gate) : limit;
   let conclusion: string;
+  let detectable: number | null = null;
   if (verdict === 'fail') conclusion = `worse than ${limit} with confidence ${settings.confidence} (e-value ${fmtE(Math.max(logWorse, test.logEValueWorseMax))} ≥ ${boundText})`;
-  else if (verdict === 'pass' && judgment.passedBy === 'noHarm')
-    conclusion = `no evidence of harm after the stage's minimum duration (e-value ${fmtE(logWorse)} < ${fmtE(logHarmBoundOf(gate.alpha))}, fail bound ${boundText}); not worse than ${margin} not shown yet (e-value ${fmtE(logNotWorse)})`;
+  else if (verdict === 'pass' && judgment.passedBy === 'noHarm') {
+    detectable = detectableRelativeRiskOf(totals, gate.tolerance, gate.alpha);
+    const couldSee = detectable === null ? 'these counts could not reveal even a 100× regression' : `a canary at ≥ ${roundForEvidence(detectable, 2)}× the baseline's rate would have failed it by now (90% power)`;
+    conclusion = `no evidence of harm after the stage's minimum duration (e-value ${fmtE(logWorse)} < ${fmtE(logHarmBoundOf(gate.alpha))}, fail bound ${boundText}); not worse than ${margin} not shown yet (e-value ${fmtE(logNotWorse)}); ${couldSee}`;
+  }
   else if (verdict === 'pass') conclusion = `not worse than ${margin} with confidence ${settings.confidence} (e-value ${fmtE(test.logEValueNotWorseMax)} ≥ ${boundText})`;
   else if (test.rejectedWorse) conclusion = `not worse than ${margin}, waiting for ${gate.samplesMin} canary samples`;
   else conclusion = `not enough evidence yet (e-values ${fmtE(logWorse)} worse, ${fmtE(logNotWorse)} not worse; bound ${boundText})`;
@@ -98,6 +103,7 @@ export function comparativeEvidence(
     evidence.notWorseBoundaryRelativeRisk = roundForEvidence(fold.notWorseBoundaryRho);
     evidence.logHarmBound = roundForEvidence(logHarmBoundOf(gate.alpha));
     evidence.passedBy = judgment.passedBy;
+    if (judgment.passedBy === 'noHarm') evidence.detectableRelativeRisk = detectable === null ? null : roundForEvidence(detectable, 4);
   }
   return Object.assign(evidence, extra);
 }

@@ -1,4 +1,4 @@
-import { canaryEventProbability, LOG_OFFSETS } from '../judge/relativeRiskTest.js';
+import { canaryEventProbability, LOG_OFFSETS } from './relativeRiskTest.js';
 
 /**
  * Analytic side of the plan: how many events a comparative gate needs to fail a canary whose relative risk is `rho`,
@@ -80,4 +80,21 @@ export function timeToDetectMs(requestsPerSecond: number, share: number, baselin
   const events = eventsToDetect(share, rho, tolerance, alpha, power === 0.5 ? 0 : Z_POWER);
   const perMs = expectedEvents(requestsPerSecond, 1, share, baselineShare, rho);
   return perMs > 0 ? events / perMs : Infinity;
+}
+
+/**
+ * From a stage's observed counts: the smallest relative risk (canary rate ÷ baseline rate) the gate would have failed
+ * by now with 90% power, had the canary been that much worse from the start; null when not even 100× would have been
+ * (or the baseline has no events to tell). What a pass on "no evidence of harm" could have seen, for its evidence.
+ */
+export function detectableRelativeRiskOf(
+  totals: { canaryCount: number; baselineCount: number; baselineEvents: number },
+  tolerance: number,
+  alpha: number,
+): number | null {
+  const { canaryCount, baselineCount, baselineEvents } = totals;
+  if (canaryCount <= 0 || baselineCount <= 0 || baselineEvents <= 0) return null;
+  const share = canaryCount / (canaryCount + baselineCount);
+  const canaryEventsPerRho = (canaryCount * baselineEvents) / baselineCount;
+  return smallestDetectable((rho) => baselineEvents + canaryEventsPerRho * rho >= eventsToDetect(share, rho, tolerance, alpha), 1.0001, 100);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTrafficModel } from '../simulate/trafficModel.js';
 import { runSimulation } from '../simulate/runSimulation.js';
 import { validateSpec } from '../spec/parseSpec.js';
-import { eventsToDetect, smallestDetectable } from './detectableEffect.js';
+import { eventsToDetect, smallestDetectable } from '../judge/detectableEffect.js';
 import { plannedTrafficFromFlags, plannedTrafficFromSpec } from './plannedTraffic.js';
 import { planRollout } from './planRollout.js';
 import { planSummary } from './planSummary.js';
