@@ -1,4 +1,6 @@
 import { EventLog, replay, verifyLog, type AnyStoredEvent } from '@sluice/core';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,8 +32,10 @@ export interface CrashLoopOptions {
 export interface CrashLoopResult {
   seed: number;
   cycles: number;
-  /** Kills that landed before the restarted daemon was ready (during its recovery). */
+  /** Kills that landed before the restarted daemon was ready (while it started: opening, verifying, recovering). */
   killsDuringRecovery: number;
+  /** Of those start-ups killed, how many had not printed their address yet (killed inside Daemon.start). */
+  killsBeforeListening: number;
   rollouts: number;
   rolledBack: number;
   completed: number;
@@ -114,6 +118,23 @@ async function allEvents(client: DaemonClient, id: string): Promise<AnyStoredEve
   }
 }
 
+const RUN = fileURLToPath(new URL('../cli/run.ts', import.meta.url));
+
+/** Starts a daemon and SIGKILLs it `afterMs` later, ready or not; true when it had not printed its address yet. */
+async function killWhileStarting(args: string[], afterMs: number): Promise<boolean> {
+  const child = spawn(process.execPath, ['--conditions=sluice-source', '--import', 'tsx', RUN, 'daemon', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let listening = false;
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (chunk.toString('utf8').includes('listening on')) listening = true;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  const before = !listening;
+  child.kill('SIGKILL');
+  await exited;
+  return before;
+}
+
 /**
  * Posts a batch: the answer, or undefined when it was refused (the rollout ended) or got no answer (connection cut by a
  * kill) — those samples are counted as unanswered: maybe committed, never acknowledged.
@@ -137,7 +158,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
   const args = ['--db', db, '--token-file', tokenFile, '--tick-ms', '50', '--window-grace-ms', '100', '--window-ms-min', '100', '--log-level', 'error'];
   const tracked = new Map<string, Tracked>();
   const result: CrashLoopResult = {
-    seed: options.seed, cycles: 0, killsDuringRecovery: 0, rollouts: 0, rolledBack: 0, completed: 0, samplesAcknowledged: 0, samplesInWindows: 0, samplesUnanswered: 0, samplesLost: 0,
+    seed: options.seed, cycles: 0, killsDuringRecovery: 0, killsBeforeListening: 0, rollouts: 0, rolledBack: 0, completed: 0, samplesAcknowledged: 0, samplesInWindows: 0, samplesUnanswered: 0, samplesLost: 0,
     mismatches: [], unexpectedOutcomes: [], verifyOk: false, journalOk: false, replayDivergences: 0, events: 0,
   };
   let daemon: SpawnedDaemon | undefined;
@@ -185,10 +206,11 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       killed = true;
       await load;
       daemon = await spawnDaemon(args);
-      // Now and then the next kill lands during recovery, before the daemon is ready.
+      // Now and then the next kill lands while a daemon starts (verifying the log, replaying the journal), before ready.
       if (next() < 0.2) {
-        result.killsDuringRecovery++;
         await daemon.kill('SIGKILL');
+        result.killsDuringRecovery++;
+        if (await killWhileStarting(args, 300 + Math.floor(next() * 2_500))) result.killsBeforeListening++;
         daemon = await spawnDaemon(args);
       }
       await ready(daemon);
