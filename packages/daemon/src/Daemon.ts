@@ -137,7 +137,8 @@ export class Daemon {
     // before the journal adds its table. --read-only takes no lock: it writes nothing, beside a running daemon too.
     this.log = refuseLogAs(() => EventLog.open(config.db, { readonly: config.readOnly, writer: 'sluice daemon', ...(chainKey ? { chainKey } : {}) }));
     try {
-      this.#journal = IngestJournal.open(config.db, { readOnly: config.readOnly, ...(chainKey ? { chainKey } : {}) });
+      // A keyed log read without its key (--read-only): the journal's seals cannot be checked, rather than all forged.
+      this.#journal = IngestJournal.open(config.db, { readOnly: config.readOnly, logKeyed: this.log.chainInfo().keyId !== undefined, ...(chainKey ? { chainKey } : {}) });
     } catch (error) {
       this.log.close();
       throw error;

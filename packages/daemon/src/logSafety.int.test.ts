@@ -9,7 +9,7 @@ import { resolveDaemonConfig, type DaemonConfigInput } from './config/daemonConf
 import { Daemon } from './Daemon.js';
 import { createLogger } from './logger.js';
 import { runCli } from './testing/runCli.js';
-import { TEST_TOKEN } from './testing/startTestDaemon.js';
+import { eventually, TEST_TOKEN } from './testing/startTestDaemon.js';
 
 /**
  * One writer per log, read-only inspection and quarantine, on the real daemon (issue 11):
@@ -163,5 +163,34 @@ describe('adding a chain key to a running deployment', () => {
     expect((await runCli('verify', '--db', db, '--chain-key-file', keyFile)).code).toBe(0);
     const withoutKey = await runCli('verify', '--db', db, '--json');
     expect(JSON.parse(withoutKey.out)).toMatchObject({ ok: true, keyed: { checked: false } });
+  });
+});
+
+describe('the background verification', () => {
+  it('finds an edit before the last checkpoint after the daemon is ready, and stops every write', async () => {
+    const first = await start();
+    const client = new DaemonClient({ url: first.url, token: TEST_TOKEN });
+    expect((await client.createRollout(spec('alpha'))).status).toBe(201);
+    await first.stop();
+    daemons.splice(0);
+    // The next start verifies the whole log (no checkpoint yet) and writes one at its head.
+    const second = await start();
+    expect(second.logHead()).toMatchObject({ integrity: 'verified' });
+    await second.stop();
+    daemons.splice(0);
+    const raw = new Database(db);
+    raw.exec(`DROP TRIGGER events_refuse_update; UPDATE events SET at = at + 1 WHERE rollout_id = 'alpha' AND position = 0`);
+    raw.close();
+    // Nothing after the checkpoint: the start is ready at once, and the pass over the older rows finds the edit.
+    const third = await start();
+    const headers = { authorization: `Bearer ${TEST_TOKEN}` };
+    const ready = await eventually('the background verification to find the edit', async () => {
+      const answer = await fetch(`${third.url}/readyz`);
+      return answer.status === 503 ? ((await answer.json()) as Record<string, unknown>) : undefined;
+    });
+    expect(ready).toMatchObject({ readOnly: true, reason: expect.stringMatching(/does not verify \(rollout alpha position 0/) });
+    const refused = await fetch(`${third.url}/v1/rollouts`, { method: 'POST', headers, body: spec('beta') });
+    expect(refused.status).toBe(503);
+    expect((await fetch(`${third.url}/v1/rollouts/alpha`, { headers })).status).toBe(200);
   });
 });
