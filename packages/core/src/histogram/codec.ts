@@ -40,6 +40,8 @@ export const INFLATED_BYTES_MAX = 4 * 1024 * 1024;
 
 /** Bytes decoded from base64, reused by every call (decoding is synchronous and never re-entered). */
 let outerScratch = Buffer.alloc(8_192);
+/** An inflated encoding, copied here with zeros after it. */
+let innerScratch = Buffer.alloc(8_192);
 /** Non-zero buckets read by the counts loop, reused by every call; the result is copied out at its exact size. */
 let scratchIndexes = new Int32Array(4_096);
 let scratchCounts = new Int32Array(4_096);
@@ -73,7 +75,7 @@ export function decodeHistogram(base64: string): SparseLatencyHistogram {
   outer.fill(0, outerLength, outerLength + VARINT_BYTES_MAX);
   if (outerLength < 8) throw invalid(`${outerLength} bytes`);
   const cookie = readInt32(outer, 0);
-  let inner: Uint8Array;
+  let inner: Buffer;
   let innerLength: number;
   if ((cookie & ~COOKIE_WORD_SIZE_MASK) === PLAIN_COOKIE_BASE) {
     inner = outer;
@@ -81,13 +83,19 @@ export function decodeHistogram(base64: string): SparseLatencyHistogram {
   } else if ((cookie & ~COOKIE_WORD_SIZE_MASK) === COMPRESSED_COOKIE_BASE) {
     const compressedLength = readInt32(outer, 4);
     if (compressedLength <= 0 || 8 + compressedLength > outerLength) throw invalid(`compressed length ${compressedLength} of ${outerLength - 8} bytes`);
+    let inflated: Buffer;
     try {
       // A window's counts inflate to a few KB: the default 16 KB output chunk would allocate 16 KB per window.
-      inner = inflateSync(outer.subarray(8, 8 + compressedLength), { chunkSize: 4_096, maxOutputLength: INFLATED_BYTES_MAX });
+      inflated = inflateSync(outer.subarray(8, 8 + compressedLength), { chunkSize: 4_096, maxOutputLength: INFLATED_BYTES_MAX });
     } catch (error) {
       throw invalid(`its zlib stream does not inflate: ${(error as Error).message}`, error);
     }
-    innerLength = inner.length;
+    // Into a buffer with zeros after the data, as the plain form has: the counts loop reads one kind of buffer.
+    innerLength = inflated.length;
+    if (innerScratch.length < innerLength + VARINT_BYTES_MAX) innerScratch = Buffer.alloc(Math.max(innerLength + VARINT_BYTES_MAX, 2 * innerScratch.length));
+    inflated.copy(innerScratch);
+    innerScratch.fill(0, innerLength, innerLength + VARINT_BYTES_MAX);
+    inner = innerScratch;
   } else {
     throw invalid(`unknown cookie 0x${(cookie >>> 0).toString(16)}`);
   }
@@ -117,10 +125,10 @@ function readPlain(inner: Uint8Array, innerLength: number): SparseLatencyHistogr
   }
   const layout = cachedLayout;
   const countsArrayLength = cachedCountsArrayLength;
-  // At most one non-zero bucket per payload byte.
-  if (scratchIndexes.length < payloadBytes) {
-    scratchIndexes = new Int32Array(payloadBytes);
-    scratchCounts = new Int32Array(payloadBytes);
+  // At most one non-zero bucket per payload byte, and the loop writes one entry past the last it keeps.
+  if (scratchIndexes.length <= payloadBytes) {
+    scratchIndexes = new Int32Array(payloadBytes + 1);
+    scratchCounts = new Int32Array(payloadBytes + 1);
   }
   const length = readCounts(inner, HEADER_BYTES + payloadBytes, countsArrayLength);
   if (length < 0) throw invalid(`a count past the last bucket (${countsArrayLength} buckets up to ${highest})`);
@@ -142,13 +150,16 @@ function readPlain(inner: Uint8Array, innerLength: number): SparseLatencyHistogr
 let readTotal = 0;
 
 /**
- * The one reader of the counts: ZigZag LEB128 varints of up to 9 bytes, read 7 bits a byte in Number arithmetic as the
- * library reads them, from HEADER_BYTES to `end`. Non-zero counts go to the scratch arrays with their bucket index (as
- * the library's Int32Array stores them, wrapping above 2^31 − 1); the total adds them as read. Returns how many there
- * are, or −1 for a count (even a zero) in a bucket past the last.
+ * The one reader of the counts: ZigZag LEB128 varints of up to 9 bytes, from HEADER_BYTES to `end`. Non-zero counts go
+ * to the scratch arrays with their bucket index (as the library's Int32Array stores them, wrapping above 2^31 − 1); the
+ * total adds them as read. Returns how many there are, or −1 for a count (even a zero) in a bucket past the last.
  *
- * Nearly every varint of a window is one byte (a count below 64, a run below 64 buckets): that case decodes in 32-bit
- * integer arithmetic without the loop over continuation bytes.
+ * Varints of up to four bytes (every count and run below 2^28: all of a window's) are read in 32-bit integer arithmetic,
+ * and handled without a branch on what the value is: a window's counts alternate unpredictably between runs of empty
+ * buckets, zeros and counts, and a mispredicted branch per value cost more than the rest of the loop. Every such value
+ * writes the current bucket to the scratch arrays, and only a positive count moves past it. A longer varint (up to 9
+ * bytes) is read in Number arithmetic, 7 bits a byte, as the library reads it. `inner` holds at least
+ * VARINT_BYTES_MAX zero bytes after `end` or the data that follows it, so a varint cut by the end reads zeros.
  */
 function readCounts(inner: Uint8Array, end: number, countsArrayLength: number): number {
   const scratchI = scratchIndexes;
@@ -159,31 +170,51 @@ function readCounts(inner: Uint8Array, end: number, countsArrayLength: number): 
   let total = 0;
   while (position < end) {
     let byte = inner[position++]!;
-    let value: number;
-    if (byte < 0x80) {
-      // One byte: ZigZag in integer arithmetic (a count 0–63, or a run of 1–64 empty buckets).
-      value = (byte >>> 1) ^ -(byte & 1);
-    } else {
-      let zigZag = byte & 0x7f;
-      let multiplier = 128;
-      for (let i = 1; i < VARINT_BYTES_MAX && byte >= 0x80; i++) {
-        byte = inner[position++] ?? 0;
-        zigZag += (byte & 0x7f) * multiplier;
-        multiplier *= 128;
+    let value = byte & 0x7f;
+    if (byte > 0x7f) {
+      byte = inner[position++]!;
+      value |= (byte & 0x7f) << 7;
+      if (byte > 0x7f) {
+        byte = inner[position++]!;
+        value |= (byte & 0x7f) << 14;
+        if (byte > 0x7f) {
+          byte = inner[position++]!;
+          value |= (byte & 0x7f) << 21;
+          if (byte > 0x7f) {
+            // Five to nine bytes: a value of 2^28 or more, in Number arithmetic.
+            let wide = value;
+            let multiplier = 2 ** 28;
+            for (let i = 4; i < VARINT_BYTES_MAX && byte > 0x7f; i++) {
+              byte = inner[position++]!;
+              wide += (byte & 0x7f) * multiplier;
+              multiplier *= 128;
+            }
+            const decoded = wide % 2 === 0 ? wide / 2 : -(wide + 1) / 2;
+            if (decoded < 0) {
+              index -= decoded;
+              continue;
+            }
+            if (index >= countsArrayLength) return -1;
+            if (decoded > 0) {
+              scratchI[length] = index;
+              scratchC[length++] = decoded;
+              total += decoded;
+            }
+            index++;
+            continue;
+          }
+        }
       }
-      value = zigZag % 2 === 0 ? zigZag / 2 : -(zigZag + 1) / 2;
     }
-    if (value < 0) {
-      index -= value;
-      continue;
-    }
-    if (index >= countsArrayLength) return -1;
-    if (value > 0) {
-      scratchI[length] = index;
-      scratchC[length++] = value;
-      total += value;
-    }
-    index++;
+    value = (value >>> 1) ^ -(value & 1);
+    // −1 for a run of `-value` empty buckets, 0 for a count (zero or more) of the current bucket.
+    const run = value >> 31;
+    if (run === 0 && index >= countsArrayLength) return -1;
+    scratchI[length] = index;
+    scratchC[length] = value;
+    length += -value >>> 31;
+    total += value & ~run;
+    index += (-value & run) | (~run & 1);
   }
   readTotal = total;
   return length;

@@ -1,15 +1,15 @@
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { initialTransition, transition, type AnyActorScope, type ExecutableActionsFrom, type SnapshotFrom } from 'xstate';
 import type { NewDecisionEvent, NewInputEvent } from '../events/eventTypes.js';
 import { isDecidingStep } from './gateJudging.js';
-import { toMachineEvent, type GateEvaluatorLookup, type RolloutContext, type RolloutPhase } from './rolloutContext.js';
+import { toMachineEvent, type GateEvaluatorLookup, type MachineEvent, type RolloutContext, type RolloutPhase } from './rolloutContext.js';
 import { createRolloutMachine, type RolloutMachine } from './rolloutMachine.js';
 import { initialVerdictLog, selectAppended, verdictRuleOf, type VerdictLog } from './verdictLog.js';
 
 /**
  * The rollout as an emmett-style decider over the XState machine: `decide(state, input)` folds one input with
- * XState's pure `transition` (its public API: it returns the next snapshot and the actions without running them) and
- * returns the next state and the decisions, read from the `record` actions the transition returned, then selected by
- * the log's verdict rule (verdictLog.ts). Nothing here runs an action, reads a clock or performs I/O.
+ * XState's pure transition (inertTransition below) and returns the next state and the decisions, read from the
+ * `record` actions the transition produced, then selected by the log's verdict rule (verdictLog.ts). Nothing here
+ * runs an action, reads a clock or performs I/O.
  */
 export type RolloutSnapshot = SnapshotFrom<RolloutMachine>;
 
@@ -48,12 +48,14 @@ export function createRolloutDecider(options: RolloutDeciderOptions): RolloutDec
   const machine = createRolloutMachine(options.gateEvaluatorFor);
   const [initialSnapshot] = initialTransition(machine);
   const initial: RolloutState = { snapshot: initialSnapshot, verdicts: initialVerdictLog('new') };
+  const fold = inertTransition(machine, initialSnapshot);
   return {
     initialState: () => initial,
     decide(state, input) {
-      const [snapshot, actions] = transition(machine, state.snapshot, toMachineEvent(input));
       const computed: NewDecisionEvent[] = [];
-      for (const action of actions) if (action.type === 'record') computed.push(action.params as NewDecisionEvent);
+      const snapshot = fold(state.snapshot, toMachineEvent(input), (action) => {
+        if (action.type === 'record') computed.push(action.params as NewDecisionEvent);
+      });
       const log = input.type === 'rollout.created' ? initialVerdictLog(verdictRuleOf(input.data)) : state.verdicts;
       const before = { phase: state.snapshot.value as string, context: state.snapshot.context };
       const after = { phase: snapshot.value as string, context: snapshot.context };
@@ -65,6 +67,48 @@ export function createRolloutDecider(options: RolloutDeciderOptions): RolloutDec
       if (input.type === 'tick' && selected.decisions.length === 0) return { state, decisions: selected.decisions, computed: NO_DECISIONS };
       return { state: { snapshot, verdicts: selected.log }, decisions: selected.decisions, computed };
     },
+  };
+}
+
+type RolloutAction = ExecutableActionsFrom<RolloutMachine>;
+
+/**
+ * XState's `transition(machine, snapshot, event)`, with one actor scope for every call. The public `transition` builds
+ * a throwaway inert scope on each call — an actor, which computes the machine's initial snapshot, and two actor
+ * systems — and that cost a third of replay's time in XState and a fifth of its garbage (issue 12: replay folds 4,320
+ * windows for a 6-hour rollout). So the scope is XState's own: the public `transition` is called once, with logic that
+ * delegates to the machine and keeps the inert scope it is handed (nothing of it is copied here), and every later fold
+ * passes that scope to the machine's `transition` (the ActorLogic method `transition` itself calls), with
+ * `actionExecutor` pointed at the call's collector, as `transition` does.
+ *
+ * What this relies on, beyond XState's public API: that the inert scope keeps no state from one call to the next (its
+ * hooks are no-ops, and this machine spawns and invokes nothing, so nothing registers in its system), and that a
+ * transition hands every action to `actionExecutor` instead of running it. xstate is pinned to an exact version in
+ * package.json, and decider.xstate.test.ts compares this fold with the public `transition` over random rollouts: it
+ * fails when either assumption stops holding, before an upgrade lands.
+ */
+export function inertTransition(machine: RolloutMachine, snapshot: RolloutSnapshot) {
+  let scope: AnyActorScope | null = null;
+  const keepScope = Object.create(machine, {
+    transition: {
+      value: (current: RolloutSnapshot, _event: unknown, actorScope: AnyActorScope) => {
+        scope = actorScope;
+        return current;
+      },
+    },
+  }) as RolloutMachine;
+  transition(keepScope, snapshot, { type: 'tick', at: 0, data: {} });
+  if (scope === null) throw new Error('assertion: xstate transition() did not hand its actor scope to the logic');
+  const inert: AnyActorScope = scope;
+  let collect: (action: RolloutAction) => void = () => undefined;
+  inert.actionExecutor = (action) => collect(action as RolloutAction);
+  return (current: RolloutSnapshot, event: MachineEvent, onAction: (action: RolloutAction) => void): RolloutSnapshot => {
+    collect = onAction;
+    try {
+      return machine.transition(current, event, inert);
+    } finally {
+      collect = () => undefined;
+    }
   };
 }
 

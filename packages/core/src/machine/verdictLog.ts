@@ -56,6 +56,22 @@ export function selectAppended(
   at: number,
 ): { decisions: NewDecisionEvent[]; log: VerdictLog } {
   if (log.rule === 'every' || (!deciding && !hasVerdict(computed))) return { decisions: computed as NewDecisionEvent[], log };
+  const decisions: NewDecisionEvent[] = [];
+  if (!deciding) {
+    // Nearly every input: keep a verdict only when it differs from the gate's last one in the log. (No closures here:
+    // this runs for every judged input.)
+    let changed: Map<string, GateEvaluatedData> | null = null;
+    for (const decision of computed) {
+      if (decision.type === 'gate.evaluated') {
+        const previous = (changed ?? log.appended).get(decision.data.gate);
+        if (previous !== undefined && previous.verdict === decision.data.verdict) continue;
+        changed ??= new Map(log.appended);
+        changed.set(decision.data.gate, decision.data);
+      }
+      decisions.push(decision);
+    }
+    return { decisions, log: changed === null ? log : { rule: log.rule, appended: changed } };
+  }
   let appended = log.appended;
   let copied = false;
   const append = (data: GateEvaluatedData) => {
@@ -65,19 +81,6 @@ export function selectAppended(
     }
     (appended as Map<string, GateEvaluatedData>).set(data.gate, data);
   };
-  const decisions: NewDecisionEvent[] = [];
-  if (!deciding) {
-    // Nearly every input: keep a verdict only when it differs from the gate's last one in the log.
-    for (const decision of computed) {
-      if (decision.type === 'gate.evaluated') {
-        const previous = appended.get(decision.data.gate);
-        if (previous !== undefined && previous.verdict === decision.data.verdict) continue;
-        append(decision.data);
-      }
-      decisions.push(decision);
-    }
-    return { decisions, log: copied ? { rule: log.rule, appended } : log };
-  }
   // The latest verdict of each gate of the stage the input started in: the context's, then this input's.
   let stageVerdicts: Record<string, GateEvaluatedData> | Map<string, GateEvaluatedData> = before.lastVerdicts;
   let stageGates = before.spec ? gateNamesOf(before.spec, before.stageIndex) : [];
