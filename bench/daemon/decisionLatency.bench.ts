@@ -1,6 +1,6 @@
 import type { TrafficAdapter, WeightState } from '@sluice/core';
 import { Pool } from 'undici';
-import { eventually, startTestDaemon } from '../../packages/daemon/src/testing/startTestDaemon.js';
+import { eventually, startInProcessDaemon } from './inProcessDaemon.js';
 import { defineSuite } from '../lib/benchmark.js';
 
 /**
@@ -45,7 +45,7 @@ async function runOnce(rollouts: number, windowMs: number, staggered: boolean): 
       async close() {},
     };
   };
-  const test = await startTestDaemon({ tickMs: TICK_MS, windowGraceMs: GRACE_MS, readBackIntervalMs: 60_000 }, createAdapter);
+  const test = await startInProcessDaemon({ tickMs: TICK_MS, windowGraceMs: GRACE_MS, readBackIntervalMs: 60_000 }, createAdapter);
   const pool = new Pool(test.daemon.url, { connections: 16 });
   try {
     for (let i = 0; i < rollouts; i++) {

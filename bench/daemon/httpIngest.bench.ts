@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLatencyHistogram, recordLatencyMs } from '@sluice/core';
 import { Pool } from 'undici';
-import { spawnDaemon, type SpawnedDaemon } from '../../packages/daemon/src/testing/spawnDaemon.js';
+import { ensureBuilt, spawnSluiceDaemon, type SluiceDaemon } from './sluiceProcess.js';
 import { defineSuite } from '../lib/benchmark.js';
 import { processCpuSeconds } from './processStats.js';
 
@@ -21,7 +21,7 @@ const IN_FLIGHT = 8;
 const TARGET_SAMPLES_PER_S = 250_000;
 
 let dir = '';
-let daemon: SpawnedDaemon | undefined;
+let daemon: SluiceDaemon | undefined;
 let pool: Pool | undefined;
 let payload = '';
 
@@ -40,10 +40,11 @@ function quantile(sorted: number[], q: number): number {
 export default defineSuite({
   name: 'daemon: durable HTTP ingest',
   async setup() {
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'sluice-bench-ingest-'));
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, `${TOKEN}\n`);
-    daemon = await spawnDaemon(['--db', join(dir, 'ingest.db'), '--token-file', tokenFile, '--log-level', 'warn']);
+    daemon = await spawnSluiceDaemon(['--db', join(dir, 'ingest.db'), '--token-file', tokenFile, '--log-level', 'warn']);
     pool = new Pool(daemon.url, { connections: IN_FLIGHT, pipelining: 1 });
     const spec = { id: 'ingest', service: 'bench', baseline: 'v1', candidate: 'v2', window: 1_000, stages: [{ name: 'canary', weightPercent: 10, durationMin: '1h', gates: [] }] };
     const created = await pool.request({ path: '/v1/rollouts', method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(spec) });

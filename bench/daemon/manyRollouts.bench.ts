@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog } from '@sluice/core';
 import { Pool } from 'undici';
-import { spawnDaemon } from '../../packages/daemon/src/testing/spawnDaemon.js';
+import { ensureBuilt, spawnSluiceDaemon } from './sluiceProcess.js';
 import { defineSuite } from '../lib/benchmark.js';
 import { processCpuSeconds, processRssBytes } from './processStats.js';
 
@@ -36,11 +36,12 @@ function quantile(sorted: number[], q: number): number {
 }
 
 async function runLoad(): Promise<Result> {
+  ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-many-'));
   const tokenFile = join(dir, 'token');
   const db = join(dir, 'many.db');
   writeFileSync(tokenFile, `${TOKEN}\n`);
-  const daemon = await spawnDaemon(['--db', db, '--token-file', tokenFile, '--log-level', 'warn', '--tick-ms', String(TICK_MS), '--window-grace-ms', String(GRACE_MS)]);
+  const daemon = await spawnSluiceDaemon(['--db', db, '--token-file', tokenFile, '--log-level', 'warn', '--tick-ms', String(TICK_MS), '--window-grace-ms', String(GRACE_MS)]);
   const pool = new Pool(daemon.url, { connections: 16 });
   const headers = { authorization: `Bearer ${TOKEN}` };
   try {
