@@ -41,7 +41,7 @@ export type { ChainKey, ChainHead } from './log/logChain.js';
 export { eventHash, GENESIS_HASH } from './log/eventHash.js';
 export { SCHEMA_VERSION } from './log/migrations.js';
 export { ROLLOUT_END_PHASES, ENDED_PAGE_MAX } from './log/rolloutLifecycle.js';
-export type { RolloutLifecycle, RolloutEnd, RolloutEndType } from './log/rolloutLifecycle.js';
+export type { RolloutLifecycle, RolloutEnd, RolloutEndType, RolloutCounts } from './log/rolloutLifecycle.js';
 export { upgradeEventData, EVENT_UPGRADERS } from './events/upgrade.js';
 export type { EventUpgrader, EventUpgraders } from './events/upgrade.js';
 export { SampleRecorder, OPEN_WINDOWS_MAX } from './recorder/SampleRecorder.js';

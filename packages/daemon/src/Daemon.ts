@@ -144,7 +144,15 @@ export class Daemon {
       throw error;
     }
     this.recorder = new SampleRecorder();
-    this.metrics = createDaemonMetrics({ processMetrics: options.processMetrics ?? true });
+    this.metrics = createDaemonMetrics({
+      processMetrics: options.processMetrics ?? true,
+      // Active rollouts are in memory; ended ones are counted from the log's lifecycle index at each scrape.
+      rolloutCounts: () => {
+        let active = 0;
+        for (const entry of this.runtime.entries()) if (!entry.session.view.terminal) active++;
+        return { active, ended: this.log.rolloutCounts().ended };
+      },
+    });
     const metrics = this.metrics;
     this.#notifier = new WebhookNotifier({ logger, onOutcome: (outcome) => metrics.countWebhookDelivery(outcome.result) });
     this.#approvals = new ApprovalChecker({

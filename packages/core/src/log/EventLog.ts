@@ -8,7 +8,7 @@ import { eventHash, GENESIS_HASH } from './eventHash.js';
 import { checkRolloutId, decodeEventRow, decodeRecordedRow, prepareNewEvent, type EventRow, type RecordedRow } from './eventRow.js';
 import { chainLink, checkpointSeal, GENESIS_LINK, headSeal, type ChainHead, type ChainKey } from './logChain.js';
 import { checkSchema, migrate, SCHEMA_VERSION } from './migrations.js';
-import { RolloutLifecycleQueries, type RolloutEnd, type RolloutLifecycle } from './rolloutLifecycle.js';
+import { RolloutLifecycleQueries, type RolloutCounts, type RolloutEnd, type RolloutLifecycle } from './rolloutLifecycle.js';
 import { WriterLock } from './writerLock.js';
 
 export interface EventLogOptions {
@@ -425,6 +425,11 @@ export class EventLog {
    */
   endedRollouts(page: { limit: number; beforeSeq?: number }): RolloutEnd[] {
     return this.lifecycle.ended(page.beforeSeq ?? Number.MAX_SAFE_INTEGER, page.limit);
+  }
+
+  /** How many rollouts the log holds and how many ended each way, from the lifecycle index (for /metrics). */
+  rolloutCounts(): RolloutCounts {
+    return this.lifecycle.counts();
   }
 
   /** The event at `position` of a rollout, validated and upgraded like `read`, or undefined when there is none. */

@@ -73,6 +73,7 @@ describe('the lifecycle index', () => {
     expect(log.endedRollouts({ limit: 10, beforeSeq: second.at(-1)!.seq }).map((e) => e.rolloutId)).toEqual(['done-0']);
     expect(log.endedRollouts({ limit: 0 })).toEqual([]);
     expect(log.endedRollouts({ limit: ENDED_PAGE_MAX * 10 })).toHaveLength(5);
+    expect(log.rolloutCounts()).toEqual({ rollouts: 6, ended: { completed: 3, rolledBack: 0, aborted: 2 } });
   });
 
   it('reads the index alone, without touching the events table (a covering partial index)', () => {
@@ -80,7 +81,7 @@ describe('the lifecycle index', () => {
     log.close();
     const raw = new Database(dir.file(), { readonly: true });
     try {
-      const plans = ["type IN ('rollout.created', 'completed', 'rollback.completed', 'aborted') ORDER BY seq", "type IN ('rollout.created', 'completed', 'rollback.completed', 'aborted') AND type IN ('completed', 'rollback.completed', 'aborted') AND seq < 9 ORDER BY seq DESC LIMIT 5"].map((where) =>
+      const plans = ["type IN ('rollout.created', 'completed', 'rollback.completed', 'aborted') GROUP BY type", "type IN ('rollout.created', 'completed', 'rollback.completed', 'aborted') ORDER BY seq", "type IN ('rollout.created', 'completed', 'rollback.completed', 'aborted') AND type IN ('completed', 'rollback.completed', 'aborted') AND seq < 9 ORDER BY seq DESC LIMIT 5"].map((where) =>
         (raw.prepare(`EXPLAIN QUERY PLAN SELECT type, seq, rollout_id, position, at FROM events WHERE ${where}`).all() as { detail: string }[]).map((r) => r.detail).join(' | '),
       );
       for (const plan of plans) expect(plan).toContain('USING COVERING INDEX events_lifecycle');

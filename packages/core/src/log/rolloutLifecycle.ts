@@ -48,10 +48,17 @@ export const ENDED_PAGE_MAX = 1_000;
 
 type LifecycleRow = [type: string, seq: number, rolloutId: string, position: number, at: number];
 
+/** Rollouts in a log: all of them, and the ended ones by how they ended. */
+export interface RolloutCounts {
+  rollouts: number;
+  ended: Record<(typeof ROLLOUT_END_PHASES)[RolloutEndType], number>;
+}
+
 /** The prepared queries on the lifecycle index of one database connection (EventLog holds one). */
 export class RolloutLifecycleQueries {
   readonly #all: Statement<[], LifecycleRow>;
   readonly #ended: Statement<[number, number], LifecycleRow>;
+  readonly #counts: Statement<[], [type: string, count: number]>;
 
   constructor(db: Database) {
     this.#all = db.prepare<[], LifecycleRow>(`SELECT type, seq, rollout_id, position, at FROM events WHERE ${LIFECYCLE_WHERE} ORDER BY seq`).raw(true);
@@ -60,6 +67,17 @@ export class RolloutLifecycleQueries {
         `SELECT type, seq, rollout_id, position, at FROM events WHERE ${LIFECYCLE_WHERE} AND ${END_TYPES_SQL} AND seq < ? ORDER BY seq DESC LIMIT ?`,
       )
       .raw(true);
+    this.#counts = db.prepare<[], [string, number]>(`SELECT type, count(*) FROM events WHERE ${LIFECYCLE_WHERE} GROUP BY type`).raw(true);
+  }
+
+  /** How many rollouts the log holds, and how many ended each way (one scan of the index's entries, no row read). */
+  counts(): RolloutCounts {
+    const counts: RolloutCounts = { rollouts: 0, ended: { completed: 0, rolledBack: 0, aborted: 0 } };
+    for (const [type, count] of this.#counts.all()) {
+      if (type === 'rollout.created') counts.rollouts = count;
+      else counts.ended[ROLLOUT_END_PHASES[type as RolloutEndType]] = count;
+    }
+    return counts;
   }
 
   /** Every rollout in creation order, with its end when it ended. */

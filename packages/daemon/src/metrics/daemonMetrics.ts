@@ -31,6 +31,11 @@ export interface DaemonMetricsOptions {
   processMetrics?: boolean;
   /** Rollouts with per-rollout series at once. Default 10,000. */
   rolloutsMax?: number;
+  /**
+   * Read at each scrape for `<prefix>rollouts{state}`: the active rollouts (in memory) and the log's ended ones by
+   * outcome (from its lifecycle index — ended rollouts are not in memory). Without it the gauge has no series.
+   */
+  rolloutCounts?: () => { active: number; ended: Record<'completed' | 'rolledBack' | 'aborted', number> };
 }
 
 export interface DaemonMetrics {
@@ -95,6 +100,19 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   const readOnlyGauge = new Gauge({ name: `${prefix}read_only`, help: '1 while the daemon refuses writes (--read-only, or a log that does not verify)', registers });
   const quarantinedGauge = new Gauge({ name: `${prefix}rollouts_quarantined`, help: 'Rollouts set aside at start because their log could not be loaded (alert on it)', registers });
   for (const gauge of [logHeadSeq, logVerifiedSeq, logBroken, readOnlyGauge, quarantinedGauge]) gauge.set(0);
+  const rolloutCounts = options.rolloutCounts;
+  new Gauge({
+    name: `${prefix}rollouts`,
+    help: 'Rollouts by state: active (driven now), and the ended ones of the log by outcome (completed, rolledBack, aborted), counted at each scrape',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      if (!rolloutCounts) return;
+      const counts = rolloutCounts();
+      this.set({ state: 'active' }, counts.active);
+      for (const [state, count] of Object.entries(counts.ended)) this.set({ state }, count);
+    },
+  });
 
   // Zero-initialise the label sets that always exist, so dashboards see 0 rather than no series.
   for (const result of ['accepted', 'rejected']) {

@@ -100,6 +100,11 @@ describe('a daemon on a log with history', () => {
     await eventually('the abort applied and released', () => (resident().join() === 'live-a,live-b' ? true : undefined));
     expect(applied.filter((a) => a.rolloutId === 'aborted-unapplied').map((a) => a.desired.weightPercent)).toEqual([0]);
     expect(applied.some((a) => a.rolloutId.startsWith('old-'))).toBe(false);
+    // /metrics counts the ended rollouts from the log, not from memory.
+    const metrics = await (await fetch(`${daemon!.url}/metrics`, { headers })).text();
+    for (const line of ['sluice_rollouts{state="active"} 2', 'sluice_rollouts{state="completed"} 10', 'sluice_rollouts{state="rolledBack"} 10', 'sluice_rollouts{state="aborted"} 11']) {
+      expect(metrics).toContain(line);
+    }
   });
 
   it('lists active rollouts in full and ended ones as summaries, newest first, page by page', async () => {
