@@ -23,7 +23,7 @@ const edgyReal = (min: number, max: number): fc.Arbitrary<number> =>
 const gate: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ kind: fc.constant('errorRate'), maxPercent: edgyReal(0, 100), sustainWindows: edgy(1, 1_000), samplesMin: edgy(0, 1_000_000_000), confidence: fc.constantFrom(0, 0.5, 0.99, 0.999999) }),
   fc.record({ kind: fc.constant('latency'), quantile: fc.constantFrom(0.5, 0.99, 0.999999), maxMs: edgyReal(0.001, 3_600_000), sustainWindows: edgy(1, 1_000) }),
-  fc.record({ kind: fc.constant('metric'), metric: fc.constant('cpu'), max: fc.double({ min: -1e300, max: 1e300, noNaN: true }) }),
+  fc.record({ kind: fc.constant('metric'), metric: fc.constant('cpu'), max: fc.oneof(fc.constantFrom(-0, 0, Number.MIN_VALUE), fc.double({ min: -1e300, max: 1e300, noNaN: true })) }),
   fc.record({ kind: fc.constant('compareErrorRate'), alpha: fc.constantFrom(1e-12, 0.05, 0.4999), tolerance: edgyReal(0, 10) }),
   fc.record({ kind: fc.constant('compareLatency'), alpha: fc.constantFrom(1e-12, 0.05), thresholdMs: edgyReal(0.001, 3_600_000) }),
   fc.record({ kind: fc.constant('sampleRatio'), alpha: fc.constantFrom(1e-12, 0.001, 0.4999) }),

@@ -57,7 +57,9 @@ export function validateSpec(
   const stages: StageSpec[] = (raw.stages ?? DEFAULT_STAGES.map((s) => stageSchema.parse(s))).map(withDurationMax);
   issues.push(...crossFieldIssues(stages, raw.rollback, lineOfPath));
   if (issues.length > 0) throw new SpecValidationError(boundedIssues(issues), source);
-  return { ...raw, stages };
+  // The spec as the log will store it (JSON): -0 becomes 0 and absent optional fields disappear, so the rollout the
+  // daemon runs is exactly the one it recovers after a restart (found by acceptedSpec.property.test.ts: `max: -0`).
+  return JSON.parse(JSON.stringify({ ...raw, stages })) as RolloutSpec;
 }
 
 /** A stage as far as the rules across fields need it; on a spec that failed the schema, any field may be anything. */
