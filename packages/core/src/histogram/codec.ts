@@ -42,9 +42,13 @@ export const INFLATED_BYTES_MAX = 4 * 1024 * 1024;
 let outerScratch = Buffer.alloc(8_192);
 /** An inflated encoding, copied here with zeros after it. */
 let innerScratch = Buffer.alloc(8_192);
-/** Non-zero buckets read by the counts loop, reused by every call; the result is copied out at its exact size. */
-let scratchIndexes = new Int32Array(4_096);
-let scratchCounts = new Int32Array(4_096);
+/**
+ * Non-zero buckets read by the counts loop, reused by every call; the result is sliced out at its exact size. Plain
+ * arrays of small integers, not typed arrays: a slice of one is a plain array (what the sparse form holds) made by one
+ * copy, and it is made without an allocation site, so V8 never pretenures the slices — most die with their window.
+ */
+let scratchIndexes: number[] = new Array<number>(4_096).fill(0);
+let scratchCounts: number[] = new Array<number>(4_096).fill(0);
 /** The layout and counts length of the last header read: every window of a log has the same. */
 let cachedLowest = -1;
 let cachedSignificantDigits = -1;
@@ -127,22 +131,16 @@ function readPlain(inner: Uint8Array, innerLength: number): SparseLatencyHistogr
   const countsArrayLength = cachedCountsArrayLength;
   // At most one non-zero bucket per payload byte, and the loop writes one entry past the last it keeps.
   if (scratchIndexes.length <= payloadBytes) {
-    scratchIndexes = new Int32Array(payloadBytes + 1);
-    scratchCounts = new Int32Array(payloadBytes + 1);
+    scratchIndexes = new Array<number>(payloadBytes + 1).fill(0);
+    scratchCounts = new Array<number>(payloadBytes + 1).fill(0);
   }
   const length = readCounts(inner, HEADER_BYTES + payloadBytes, countsArrayLength);
   if (length < 0) throw invalid(`a count past the last bucket (${countsArrayLength} buckets up to ${highest})`);
   const maxIndex = length === 0 ? -1 : scratchIndexes[length - 1]!;
   // As the library sets it on decoding: the highest value of the last non-zero bucket, plus the unit's mask.
   const maxValue = maxIndex < 0 ? 0 : equivalentValue(layout, valueOfIndex(layout, maxIndex), true) + Math.pow(2, layout.unitMagnitude) - 1;
-  const scratchI = scratchIndexes;
-  const scratchC = scratchCounts;
-  const indexes = new Array<number>(length);
-  const counts = new Array<number>(length);
-  for (let i = 0; i < length; i++) {
-    indexes[i] = scratchI[i]!;
-    counts[i] = scratchC[i]!;
-  }
+  const indexes = scratchIndexes.slice(0, length);
+  const counts = scratchCounts.slice(0, length);
   return { layout, indexes, counts, totalCount: readTotal, maxValue, countsArrayLength };
 }
 
@@ -196,8 +194,9 @@ function readCounts(inner: Uint8Array, end: number, countsArrayLength: number): 
             }
             if (index >= countsArrayLength) return -1;
             if (decoded > 0) {
+              // As the library's Int32Array stores a count (wrapping above 2^31 − 1); the total adds it as read.
               scratchI[length] = index;
-              scratchC[length++] = decoded;
+              scratchC[length++] = decoded | 0;
               total += decoded;
             }
             index++;
@@ -210,7 +209,8 @@ function readCounts(inner: Uint8Array, end: number, countsArrayLength: number): 
     // −1 for a run of `-value` empty buckets, 0 for a count (zero or more) of the current bucket.
     const run = value >> 31;
     if (run === 0 && index >= countsArrayLength) return -1;
-    scratchI[length] = index;
+    // `| 0`: an index past 2^31 (after a huge run) is never kept, and must not turn the scratch array into doubles.
+    scratchI[length] = index | 0;
     scratchC[length] = value;
     length += -value >>> 31;
     total += value & ~run;
