@@ -100,7 +100,7 @@ describe('every spec the schema accepts', () => {
         expect(RolloutSession.load(log, spec.id).view).toEqual(session.view);
         expect(replay(log, spec.id).divergences).toEqual([]);
       }),
-      { numRuns: 150 },
+      { numRuns: Number(process.env.SLUICE_PROPERTY_RUNS ?? 150) },
     );
     // The generator is not so adversarial that nothing gets through.
     expect(accepted).toBeGreaterThan(10);
