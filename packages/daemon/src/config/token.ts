@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readBoundedFile, unreadableReason } from '../cli/specFile.js';
 import { DaemonError } from '../errors.js';
 
 /** Tokens shorter than this are refused: a bearer token is the only thing guarding the mutating endpoints. */
 export const TOKEN_LENGTH_MIN = 16;
+/** Bytes a token file may have. */
+export const TOKEN_FILE_BYTES_MAX = 4_096;
 
 /** Where the token lives when no `--token-file` is given: beside the database. */
 export function defaultTokenFile(dbFile: string): string {
@@ -15,9 +18,10 @@ export function defaultTokenFile(dbFile: string): string {
 export function readTokenFile(file: string): string {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // A token is one short line: a token file pointing at /dev/zero or a large file is refused, not read whole.
+    text = readBoundedFile(file, TOKEN_FILE_BYTES_MAX);
   } catch (error) {
-    throw new DaemonError('SLUICE_E_TOKEN_FILE', `cannot read token file ${file}: ${(error as Error).message} — pass --token-file (or SLUICE_TOKEN_FILE) pointing at the daemon's token`, { cause: error });
+    throw new DaemonError('SLUICE_E_TOKEN_FILE', `cannot read token file ${file}: ${unreadableReason(error)} — pass --token-file (or SLUICE_TOKEN_FILE) pointing at the daemon's token`, { cause: error });
   }
   const token = (text.split('\n')[0] ?? '').trim();
   if (token.length < TOKEN_LENGTH_MIN) {
