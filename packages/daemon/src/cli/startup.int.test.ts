@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * What a real `sluice` process loads (issue 12, decision 7): a module-resolution hook prints every module the CLI
+ * resolves, for `--help` and for one command's help. The lazy registry's logic is unit-tested in
+ * commands/index.test.ts; this checks the import graph itself, which a static import added to main.ts would break.
+ */
+const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-startup-'));
+const hook = join(dir, 'trace.mjs');
+writeFileSync(
+  hook,
+  [
+    "import { register } from 'node:module';",
+    "register('data:text/javascript,' + encodeURIComponent(`",
+    'export async function resolve(specifier, context, next) {',
+    '  const result = await next(specifier, context);',
+    "  process._rawDebug('RESOLVED ' + result.url);",
+    '  return result;',
+    '}`));',
+  ].join('\n'),
+);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The URLs a `sluice ARGS` process resolved (run from sources, as the other CLI tests do). */
+function resolvedBy(args: readonly string[]): string[] {
+  const result = spawnSync(process.execPath, ['--conditions=sluice-source', '--import', 'tsx', '--import', pathToFileURL(hook).href, RUN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stderr.split('\n').filter((line) => line.startsWith('RESOLVED ')).map((line) => line.slice('RESOLVED '.length));
+}
+
+const HEAVY = ['commander', 'zod', 'pino', 'better-sqlite3', 'xstate', 'prom-client', 'undici', '@kubernetes', '@grpc'];
+const packagesOf = (urls: readonly string[]): Set<string> =>
+  new Set(urls.flatMap((url) => /node_modules\/\.pnpm\/(@?[^@/]+(?:\+[^@/]+)?)@/.exec(url)?.[1]?.replace('+', '/') ?? []));
+
+describe('what the sluice process loads', () => {
+  it('loads no command, no dependency and no Sluice package for --help', () => {
+    const urls = resolvedBy(['--help']);
+    expect(urls.some((url) => url.endsWith('/cli/commands/index.ts'))).toBe(true);
+    expect(urls.filter((url) => /\/cli\/commands\/(?!index\.ts)/.test(url))).toEqual([]);
+    expect(urls.filter((url) => /packages\/(core|adapters)\/|node_modules/.test(url))).toEqual([]);
+  });
+
+  it('loads commander and the named command only for CMD --help, never the daemon', () => {
+    const urls = resolvedBy(['audit', '--help']);
+    const packages = packagesOf(urls);
+    expect(packages.has('commander')).toBe(true);
+    expect(urls.some((url) => url.endsWith('/cli/commands/audit.ts'))).toBe(true);
+    expect(urls.filter((url) => /\/cli\/commands\/(?!index\.ts|audit\.ts)/.test(url))).toEqual([]);
+    expect(urls.filter((url) => /\/src\/(Daemon|http\/|runtime\/RolloutRuntime)/.test(url))).toEqual([]);
+    for (const name of ['pino', 'prom-client', 'undici', '@kubernetes/client-node', '@grpc/grpc-js']) expect(packages.has(name), name).toBe(false);
+    // The list of heavy packages is kept honest: the daemon's help loads them.
+    const daemon = packagesOf(resolvedBy(['daemon', '--help']));
+    expect(HEAVY.filter((name) => [...daemon].some((p) => p.startsWith(name))).length).toBeGreaterThan(4);
+  });
+});
