@@ -1,8 +1,10 @@
 import { SampleRecorder, type NewEvent, type SampleWindowData } from '@sluice/core';
 
 /**
- * Realistic event streams for the log benchmarks: per rollout and per 5 s window, one `samples.window` input (with
- * real compressed histograms) and two `gate.evaluated` decisions carrying evidence — the shape a running rollout writes.
+ * Event streams for the log benchmarks: per rollout and per 5 s window, one `samples.window` input (with real
+ * histograms, as the recorder encodes them) and two `gate.evaluated` decisions carrying evidence. A rollout's log
+ * holds a verdict only when it says something new (docs/log.md), so this is a heavier stream of rows than one
+ * writes; it measures the cost of appending and reading rows of both kinds.
  */
 export const WINDOW_MS = 5_000;
 

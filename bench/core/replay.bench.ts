@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { defineSuite, operationsPerSecond } from '../lib/benchmark.js';
 
 /**
- * Replay — read a rollout's log, feed every input to the machine again and compare every recorded decision — against
- * a bare `.iterate()` of the same rows. The logs are written by the simulator through a RolloutSession, as
+ * Replay throughput — read a rollout's log, feed every input to the machine again and compare every recorded
+ * decision — beside a bare `.iterate()` of the same rows. The logs are written by the simulator through a RolloutSession, as
  * `sluice simulate --db` does: default stages, 5 s windows, a healthy candidate, 30 min of canary.
  */
 const ROLLOUTS = 2;
@@ -50,7 +50,7 @@ export default defineSuite({
     {
       name: 'replay (reproduce every decision)',
       unit: 'events/s',
-      note: `${ROLLOUTS} simulated rollouts (30 min of canary at 1% in 5 s windows each: per window one samples.window with two compressed HdrHistograms, ~1,000 and ~10 samples, and five gate.evaluated with their evidence); replay reads with EventLog.readRecorded, folds every input through the XState machine and the gates, and compares each recorded decision, keeping only the outcome decisions as \`sluice replay\` does. Where the time goes (CPU profile, 2026-11-24): garbage collection ~16%, inflating and decoding the window histograms ~16% (native zlib for the ~700-byte baseline streams is ~10 µs a call, most of it set-up), reading and JSON.parse ~15%, the gates and their evidence ~10%, XState ~8%, comparing decisions ~5%. With V8's allocation-site pretenuring off (node --no-allocation-site-pretenuring) the same replay runs ~1.8× faster: V8 pretenures XState's snapshots, and every dead snapshot then keeps the young context and gate state it points to alive until the next full collection.`,
+      note: `${ROLLOUTS} simulated rollouts (30 min of canary at 1% in 5 s windows each: per window one samples.window with two HdrHistograms in the plain V2 encoding, ~1,000 and ~10 samples; gate verdicts only when they say something new, docs/log.md); replay reads with EventLog.readRecorded, folds every input through the XState machine and the gates, recomputes every verdict and compares each decision the log holds, keeping only the outcome decisions as \`sluice replay\` does. The ratio to a bare iteration is information, no longer a target (issue 12): a log that holds fewer, bigger rows makes it smaller while replay gets faster. The targets per rollout are in "core: the lean log".`,
       measure() {
         let reproduced = 0;
         const rate = operationsPerSecond(eventCount, () => {
@@ -71,7 +71,6 @@ export default defineSuite({
           return rate;
         },
       },
-      target: { ratioMin: 0.3 },
     },
   ],
 });

@@ -448,6 +448,11 @@ export class EventLog {
   }
 }
 
+/** Page size of a log file created by this build (SQLite's default is 4 KB). */
+const NEW_LOG_PAGE_BYTES = 8_192;
+/** WAL size at which SQLite folds it back into the database. */
+const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
+
 /**
  * Every pragma is set explicitly rather than trusting build defaults:
  * - journal_mode=WAL: readers (verify, replay, `sluice status`) never block the writer, and one fsync per commit.
@@ -456,12 +461,17 @@ export class EventLog {
  * - foreign_keys=ON: no foreign keys today; set so a future migration adding one is enforced.
  * - busy_timeout: wait for another process's write lock (e.g. a CLI appending a command) instead of failing at once.
  * - trusted_schema=OFF: triggers and views in a file we open cannot call application functions.
- * - wal_autocheckpoint: bounds the WAL to ~1000 pages (~4 MB) before it is folded back into the database.
+ * - page_size (new files only): 8 KB. A window's row is ~2.4 KB (two histograms of ~1,000 and ~10 samples, plain V2):
+ *   4 KB pages held one such row each and left 1.5 KB of every page empty (a third of the file); 8 KB pages hold
+ *   three (issue 12, docs/log.md). A file keeps the page size it was created with.
+ * - wal_autocheckpoint: bounds the WAL to ~4 MB (WAL_CHECKPOINT_BYTES) before it is folded back into the database.
  * - cache_size: 16 MB page cache, enough for hot rollouts' indexes; temp_store=MEMORY for sorting (listRollouts).
  * - query_only on read-only handles, as a second guard.
  */
 function configure(db: SqliteDatabase, readonly: boolean): void {
   if (!readonly) {
+    // Before anything is written: a new file gets NEW_LOG_PAGE_BYTES pages; an existing file keeps its own.
+    db.pragma(`page_size = ${NEW_LOG_PAGE_BYTES}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     // An in-memory database (`:memory:`, for tests) has no file to put a WAL beside; anything else must be WAL.
     const expected = db.memory ? 'memory' : 'wal';
@@ -471,7 +481,7 @@ function configure(db: SqliteDatabase, readonly: boolean): void {
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('trusted_schema = OFF');
-  db.pragma('wal_autocheckpoint = 1000');
+  db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_CHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
   db.pragma('cache_size = -16000');
   db.pragma('temp_store = MEMORY');
   if (readonly) db.pragma('query_only = ON');
