@@ -1,21 +1,33 @@
 /**
- * Records the golden log: rollouts covering every phase, gate kind, command and rollback mode, written by the code as
- * it is today, stored row by row (type, version, time, data) in src/replay/goldenLog.ndjson.gz. The test beside it
- * (goldenLog.int.test.ts) loads the rows as they were written and requires replay to reproduce every recorded decision:
- * a change that alters a verdict, an evidence number or a summary, or that cannot read an old event, fails it.
+ * Records the golden log of today's log format, src/replay/goldenLogV2.ndjson.gz (docs/log.md, "Golden logs"):
+ * rollouts covering every phase, gate kind, command, rollback mode and input type, written by the code as it is today,
+ * stored row by row as written (type, version, time, data). goldenLogV2.int.test.ts loads the rows as written and
+ * requires replay to reproduce every recorded decision: a change that alters a verdict, an evidence number or a
+ * summary, or which verdicts the log holds, fails it.
  *
  *   npx -y pnpm@10.34.8 --filter @sluice/core run record:golden-log
  *
- * Re-record only for an intended change of decisions, and say in the commit what changed and why. Old versions of the
- * file stay in git: the test of a new event version should keep replaying the old recording through its upgrader.
+ * Re-record only for an intended change of decisions, in its own commit that says what changed and why. The first
+ * golden log (goldenLog.ndjson.gz, every type at version 1) is frozen and never re-recorded. When a type's version
+ * changes again, this script refuses to overwrite the V2 file: record a new file for the new format instead, so that
+ * logs of this format keep being replayed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { EventLog, parseTrafficModel, RolloutSession, runSimulation, sessionDriver, validateSpec, type NewInputEvent } from '../src/index.js';
+import { EVENT_VERSIONS, EventLog, parseTrafficModel, RolloutSession, runSimulation, sessionDriver, validateSpec, type NewInputEvent } from '../src/index.js';
 
-const OUTPUT = new URL('../src/replay/goldenLog.ndjson.gz', import.meta.url);
+const OUTPUT = new URL('../src/replay/goldenLogV2.ndjson.gz', import.meta.url);
+/** The versions of the format this file records; any other version of any type is a new format. */
+const V2_VERSIONS: Record<string, number> = { 'rollout.created': 2, 'samples.window': 2 };
+const otherFormat = Object.entries(EVENT_VERSIONS).filter(([type, version]) => version !== (V2_VERSIONS[type] ?? 1));
+if (otherFormat.length > 0) {
+  throw new Error(
+    `this build writes ${otherFormat.map(([type, version]) => `${type} version ${version}`).join(', ')}: a new log format. ` +
+      'Keep goldenLogV2.ndjson.gz as it is (logs of its format must keep replaying) and record the new format to a new file.',
+  );
+}
 const T0 = Date.UTC(2026, 0, 1);
 const dir = mkdtempSync(join(tmpdir(), 'sluice-golden-'));
 const log = EventLog.open(join(dir, 'golden.db'));
@@ -43,7 +55,7 @@ const simulations: Array<[string, Record<string, unknown>, Record<string, unknow
       ],
       rollback: { mode: 'gradual', stepsPercent: [10, 2], stepDuration: '30s' },
     },
-    { durationMs: 1_800_000, requestsPerSecond: 40, baseline: arm(0.005), canary: arm(0.005), changes: [{ atMs: 540_000, arm: 'canary', errorRate: 0.08 }] },
+    { durationMs: 1_800_000, requestsPerSecond: 40, baseline: arm(0.005), canary: arm(0.005), changes: [{ atMs: 300_000, arm: 'canary', errorRate: 0.08 }] },
   ],
   [
     'latency-step',
@@ -98,6 +110,16 @@ const s = (seconds: number) => T0 + seconds * 1_000;
 const command = (at: number, name: string, reason?: string): NewInputEvent =>
   ({ type: 'command.issued', at, data: { command: name, actor: 'alice', ...(reason ? { reason } : {}) } }) as NewInputEvent;
 const inputs: NewInputEvent[] = [
+  {
+    type: 'rollout.planned',
+    at: s(0),
+    data: {
+      traffic: { requestsPerSecond: 50, errorRate: 0.001, source: 'flags' },
+      stages: [{ stage: 'canary', canaryRequestsExpected: 150, smallestDetectable: {} }],
+      warnings: ['stage canary: no comparative gate, the breakers alone judge it'],
+      method: 'analytic',
+    },
+  },
   { type: 'weight.applyFailed', at: s(1), data: { generation: 1, weightPercent: 5, error: 'upstream timed out', code: 'SLUICE_E_ADAPTER_TIMEOUT' } },
   { type: 'weight.applied', at: s(2), data: { generation: 1, weightPercent: 5 } },
   { type: 'health.checked', at: s(10), data: { ok: true, target: 'http://candidate/healthz', detail: '200' } },
@@ -171,10 +193,22 @@ short(
   ],
   { durationMin: '1m', durationMax: '2m', onMaxDuration: { action: 'extend', extendBy: '1m', extensionsMax: 1 } },
 );
+/** A stage held at its maximum duration (no evidence yet, onMaxDuration hold), whose gate then passes: it goes on. */
+short(
+  'held-at-max-duration',
+  (t) => [
+    { type: 'weight.applied', at: t(1), data: { generation: 1, weightPercent: 10 } },
+    { type: 'tick', at: t(130), data: {} },
+    { type: 'health.checked', at: t(140), data: { ok: true, detail: '200' } },
+    { type: 'weight.applied', at: t(141), data: { generation: 2, weightPercent: 100 } },
+  ],
+  { durationMin: '1m', durationMax: '2m', samplesMin: 0, onMaxDuration: { action: 'hold' } },
+);
 
 const lines: string[] = [];
-for (const event of log.readAll()) {
-  lines.push(JSON.stringify({ rolloutId: event.rolloutId, position: event.position, type: event.type, version: event.version, at: event.at, data: event.data }));
+// The rows as stored (data as written, not as a reader upgrades it).
+for (const row of log.rows()) {
+  lines.push(JSON.stringify({ rolloutId: row.rollout_id, position: row.position, type: row.type, version: row.version, at: row.at, data: JSON.parse(row.data) as unknown }));
 }
 log.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,30 +1,17 @@
-import Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DECISION_TYPES, INPUT_TYPES, isDecisionType } from '../events/eventTypes.js';
-import { canonicalJson } from '../log/canonicalJson.js';
-import { eventHash, GENESIS_HASH } from '../log/eventHash.js';
-import { EventLog } from '../log/EventLog.js';
-import { createSchemaOneLog, temporaryDirectory } from '../log/testing.js';
+import type { EventLog } from '../log/EventLog.js';
 import { verifyLog } from '../log/verify.js';
+import { loadGoldenLog, readGoldenRows } from './goldenLog.fixture.js';
 import { replay } from './replay.js';
 
 /**
- * The golden log (scripts/recordGoldenLog.ts): rollouts recorded by an earlier build, covering every phase, gate kind,
- * command and rollback mode. Its rows are inserted as they were written — with their recorded type versions, not
- * re-appended through today's EventLog — and replay must reproduce every recorded decision. A change that alters a
- * verdict, an evidence number or a summary sentence, or that can no longer read an old event, fails here: an old log
- * must stay readable and re-judge the same. Re-record the file only for an intended change of decisions, and say why.
+ * The first golden log (goldenLog.fixture.ts): rollouts recorded on 2026-11-24 by an earlier build, covering every
+ * phase, gate kind, command and rollback mode, every type at version 1 — every gate verdict in the log, compressed
+ * window histograms. Its rows are loaded as they were written, and replay must reproduce every recorded decision
+ * through today's upgraders: an old log must stay readable and re-judge the same. This file is frozen: it is never
+ * re-recorded (logs of today's format have goldenLogV2.ndjson.gz).
  */
-interface GoldenRow {
-  rolloutId: string;
-  position: number;
-  type: string;
-  version: number;
-  at: number;
-  data: Record<string, unknown>;
-}
 
 /** The event types of the build that recorded the file (all of them, at the time). */
 const RECORDED_TYPES = [
@@ -33,39 +20,16 @@ const RECORDED_TYPES = [
   'rollback.completed', 'paused', 'resumed', 'completed', 'aborted', 'command.rejected',
 ];
 
-const rows: GoldenRow[] = gunzipSync(readFileSync(new URL('./goldenLog.ndjson.gz', import.meta.url)))
-  .toString('utf8')
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as GoldenRow);
+const rows = readGoldenRows(new URL('./goldenLog.ndjson.gz', import.meta.url));
 const rolloutIds = [...new Set(rows.map((row) => row.rolloutId))];
 
-let tmp: ReturnType<typeof temporaryDirectory>;
+let golden: ReturnType<typeof loadGoldenLog>;
 let log: EventLog;
 beforeAll(() => {
-  tmp = temporaryDirectory('sluice-golden-');
-  // A log as the earlier build laid it out (schema 1); opening it for writing below migrates it as a user's log would be.
-  createSchemaOneLog(tmp.file());
-  const raw = new Database(tmp.file());
-  const insert = raw.prepare('INSERT INTO events (rollout_id, position, type, version, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const previous = new Map<string, string>();
-  raw.transaction(() => {
-    for (const row of rows) {
-      const prevHash = previous.get(row.rolloutId) ?? GENESIS_HASH;
-      const dataJson = canonicalJson(row.data);
-      const hash = eventHash(prevHash, { rolloutId: row.rolloutId, position: row.position, type: row.type, version: row.version, at: row.at, dataJson });
-      insert.run(row.rolloutId, row.position, row.type, row.version, row.at, dataJson, prevHash, hash);
-      previous.set(row.rolloutId, hash);
-    }
-  })();
-  raw.close();
-  EventLog.open(tmp.file()).close();
-  log = EventLog.open(tmp.file(), { readonly: true });
+  golden = loadGoldenLog(rows);
+  log = golden.log;
 });
-afterAll(() => {
-  log.close();
-  tmp.cleanup();
-});
+afterAll(() => golden.cleanup());
 
 describe('the golden log recorded by an earlier build', () => {
   it('covers every ending, and its chain verifies', () => {
@@ -76,6 +40,8 @@ describe('the golden log recorded by an earlier build', () => {
     expect(kinds).toEqual(new Set(['errorRate', 'latency', 'compareErrorRate', 'compareLatency', 'sampleRatio', 'health', 'metric', 'flagger', 'argo']));
     // Every input and decision type there was when it was recorded appears, and each is still a type of this build.
     expect(new Set(rows.map((r) => r.type))).toEqual(new Set(RECORDED_TYPES));
+    // Written before any type had a second version: read through today's upgraders.
+    expect(new Set(rows.map((r) => r.version))).toEqual(new Set([1]));
     for (const type of RECORDED_TYPES) expect([...INPUT_TYPES, ...DECISION_TYPES]).toContain(type);
   });
 
