@@ -297,6 +297,8 @@ export class Daemon {
           activate: (entry) => (options.config.readOnly ? undefined : daemon.#activate(entry)),
           closeWindowsThrough: (at) => daemon.scheduler.closeWindows(at, (options.now ?? Date.now)()),
           readOnly: options.config.readOnly,
+          openEnded: (rolloutId) => daemon.#openEnded(rolloutId),
+          logFinalWindows: (entry) => daemon.#logFinalWindows(entry, entry.session.view.endedAt ?? daemon.#now()),
         },
         options.logger,
       );
@@ -484,6 +486,21 @@ export class Daemon {
       this.#logger.error({ rolloutId: entry.id, err: error }, 'the final windows of an ended rollout could not be logged; their journal rows are kept');
     }
     return !failed.has(entry.id);
+  }
+
+  /**
+   * An ended rollout whose last open windows were not logged before the daemon died (recovery.ts settleEndedRows): its
+   * entry, loaded from the log, with its recorder window open to take the acknowledged samples of the journal again.
+   */
+  #openEnded(rolloutId: string): RolloutEntry | undefined {
+    try {
+      const entry = this.runtime.get(rolloutId) ?? this.runtime.load(rolloutId);
+      this.recorder.open(entry.id, entry.spec.window);
+      return entry;
+    } catch (error) {
+      this.#logger.error({ rolloutId, err: error }, 'cannot load an ended rollout to log its last windows');
+      return undefined;
+    }
   }
 
   #onCommitted(entry: RolloutEntry, events: Parameters<Parameters<RolloutRuntime['onCommitted']>[0]>[1]): void {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { EventLog, parseSpecText } from '@sluice/core';
+import { EventLog, parseSpecText, replay, RolloutSession, verifyLog } from '@sluice/core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,5 +192,37 @@ describe('the background verification', () => {
     const refused = await fetch(`${third.url}/v1/rollouts`, { method: 'POST', headers, body: spec('beta') });
     expect(refused.status).toBe(503);
     expect((await fetch(`${third.url}/v1/rollouts/alpha`, { headers })).status).toBe(200);
+  });
+});
+
+describe('an ended rollout whose last windows were not logged', () => {
+  it('logs the acknowledged samples of its open windows at the next start instead of dropping them', async () => {
+    const daemon = await start();
+    const client = new DaemonClient({ url: daemon.url, token: TEST_TOKEN });
+    expect((await client.createRollout(spec('alpha'))).status).toBe(201);
+    // Dated two windows ahead: still open when the daemon stops, so they wait in the ingest journal.
+    const ahead = Date.now() + 400;
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ variant: i % 2 ? 'canary' : 'baseline', ok: true, latencyMs: 5, at: ahead })).join('\n');
+    expect((await client.postSamples('alpha', lines)).body).toMatchObject({ accepted: 30 });
+    const windowedBefore = [...daemon.log.read('alpha')].reduce((n, e) => (e.type === 'samples.window' ? n + e.data.baseline.count + e.data.canary.count : n), 0);
+    await daemon.stop();
+    daemons.splice(0);
+    // What a daemon killed between a rollout's end and the append of its last windows leaves: the end is in the log
+    // (appended with its decisions, as the daemon does), the acknowledged samples only in the journal.
+    const log = EventLog.open(db);
+    RolloutSession.load(log, 'alpha').ingest({ type: 'command.issued', at: Date.now(), data: { command: 'abort', actor: 'test', reason: 'killed right after' } });
+    log.close();
+    const restarted = await start();
+    expect(restarted.recovery).toMatchObject({ journalRowsReplayed: expect.any(Number), samplesReplayed: 30, journalRowsKept: 0 });
+    const events = [...restarted.log.read('alpha')];
+    const windowed = events.reduce((n, e) => (e.type === 'samples.window' ? n + e.data.baseline.count + e.data.canary.count : n), 0);
+    expect(windowed - windowedBefore).toBe(30);
+    expect(events.findIndex((e) => e.type === 'aborted')).toBeLessThan(events.length - 1);
+    await restarted.stop();
+    daemons.splice(0);
+    const reader = EventLog.open(db, { readonly: true });
+    expect(verifyLog(reader).ok).toBe(true);
+    expect(replay(reader, 'alpha').divergenceCount).toBe(0);
+    reader.close();
   });
 });
