@@ -31,6 +31,9 @@ export class EventReactions {
     const view = entry.session.view;
     if (this.#keepsSeries(entry)) {
       this.#metrics.setRolloutPhase(entry.id, view.phase);
+      // Every gate's latest verdict, from the state: the log holds a verdict only when it says something new, so after
+      // a restart (or between changes) the committed events alone would leave the series unset (docs/log.md).
+      for (const verdict of Object.values(view.lastVerdicts)) this.#metrics.setGateVerdict(entry.id, verdict.stage, verdict.gate, verdict.verdict as GateVerdictLabel);
       const weights: { desiredPercent: number; verifiedPercent?: number } = { desiredPercent: view.desiredWeightPercent };
       if (view.appliedWeightPercent !== null) weights.verifiedPercent = view.appliedWeightPercent;
       this.#metrics.setWeights(entry.id, weights);
