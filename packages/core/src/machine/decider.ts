@@ -57,10 +57,10 @@ export function createRolloutDecider(options: RolloutDeciderOptions): RolloutDec
         if (action.type === 'record') computed.push(action.params as NewDecisionEvent);
       });
       const log = input.type === 'rollout.created' ? initialVerdictLog(verdictRuleOf(input.data)) : state.verdicts;
-      const before = { phase: state.snapshot.value as string, context: state.snapshot.context };
-      const after = { phase: snapshot.value as string, context: snapshot.context };
-      const deciding = computed.length > 0 && isDecidingStep(before, after, computed);
-      const selected = selectAppended(log, before.context, after.context.spec, computed, deciding, input.at);
+      const deciding =
+        computed.length > 0 &&
+        isDecidingStep({ phase: state.snapshot.value as string, context: state.snapshot.context }, { phase: snapshot.value as string, context: snapshot.context }, computed);
+      const selected = selectAppended(log, state.snapshot.context, snapshot.context.spec, computed, deciding, input.at);
       // A tick is stored only when the log keeps something it decided, so replay never sees the others: such a tick
       // must not change the state. The machine changes no context on a tick without a decision (tested); keeping the
       // previous state object here makes that guarantee structural instead of incidental.
