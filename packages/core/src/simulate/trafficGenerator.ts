@@ -1,4 +1,4 @@
-import { createLatencyHistogram, encodeLatencyHistogram, latencyMsToUs, type LatencyHistogram } from '../histogram/index.js';
+import { createLatencyHistogram, encodeLatencyHistogram, latencyMsToUs, LatencyHistogram, STANDARD_LAYOUT } from '../histogram/index.js';
 import type { SampleWindowData, VariantWindow } from '../window.js';
 import type { Random } from './prng.js';
 import { drawLatencyMs, latencyComponents, latencyQuantileMs, type LatencyComponent, type LatencyDistribution } from './latencyDistribution.js';
@@ -81,62 +81,115 @@ export function generateWindow(random: Random, model: TrafficModel, segments: re
 interface ArmAccumulator {
   count: number;
   errors: number;
-  histogram: LatencyHistogram;
+  /** Exact sampling: the histogram being recorded (created at the first request). */
+  histogram: LatencyHistogram | null;
+  /** Binned sampling: counts per bin, for each set of bins the window drew from (one, unless a change split it). */
+  binned: Array<{ bins: Bins; counts: Uint32Array }>;
 }
 
 function newArm(): ArmAccumulator {
-  return { count: 0, errors: 0, histogram: createLatencyHistogram() };
+  return { count: 0, errors: 0, histogram: null, binned: [] };
 }
 
 function drawArm(random: Random, arm: ArmAccumulator, parameters: ArmParameters, requests: number, latencyBins: number): void {
   if (requests === 0) return;
   arm.count += requests;
   arm.errors += random.binomial(requests, parameters.errorRate);
-  const histogram = arm.histogram;
   if (latencyBins > 0) {
-    drawBinned(random, histogram, binValuesUs(parameters, latencyBins), requests);
+    drawBinned(random, arm, binsOf(parameters, latencyBins), requests);
     return;
   }
+  const histogram = (arm.histogram ??= createLatencyHistogram());
   for (let i = 0; i < requests; i++) {
     histogram.recordValue(latencyMsToUs(drawLatencyMs(random, parameters.latency, parameters.latencyMultiplier)));
   }
 }
 
-/** The bins' latencies (µs) of a distribution and multiplier, computed once per (components, multiplier, bins). */
-const binCache = new WeakMap<readonly LatencyComponent[], Map<string, Float64Array>>();
-function binValuesUs(parameters: ArmParameters, bins: number): Float64Array {
+/**
+ * The bins of a distribution and multiplier, computed once per (components, multiplier, bins): each bin's latency
+ * (µs, the quantile at (i + ½)/bins) and the histogram bucket that value falls in, found by recording it once — so a
+ * window is built from bucket counts without recording request by request, and encodes exactly as recording would.
+ */
+interface Bins {
+  valuesUs: Float64Array;
+  bucketIndexes: Int32Array;
+  countsArrayLength: number;
+}
+const binCache = new WeakMap<readonly LatencyComponent[], Map<string, Bins>>();
+function binsOf(parameters: ArmParameters, bins: number): Bins {
   let byKey = binCache.get(parameters.latency);
   if (!byKey) {
     byKey = new Map();
     binCache.set(parameters.latency, byKey);
   }
   const key = `${parameters.latencyMultiplier}/${bins}`;
-  let values = byKey.get(key);
-  if (!values) {
-    values = new Float64Array(bins);
-    for (let i = 0; i < bins; i++) values[i] = latencyMsToUs(latencyQuantileMs(parameters.latency, (i + 0.5) / bins, parameters.latencyMultiplier));
-    byKey.set(key, values);
+  let cached = byKey.get(key);
+  if (!cached) {
+    const valuesUs = new Float64Array(bins);
+    const bucketIndexes = new Int32Array(bins);
+    let countsArrayLength = 0;
+    for (let i = 0; i < bins; i++) {
+      valuesUs[i] = latencyMsToUs(latencyQuantileMs(parameters.latency, (i + 0.5) / bins, parameters.latencyMultiplier));
+      const one = createLatencyHistogram();
+      one.recordValue(valuesUs[i]!);
+      const sparse = one.toSparse();
+      bucketIndexes[i] = sparse.indexes[0]!;
+      countsArrayLength = sparse.countsArrayLength;
+    }
+    cached = { valuesUs, bucketIndexes, countsArrayLength };
+    byKey.set(key, cached);
   }
-  return values;
+  return cached;
 }
 
-let binCounts = new Uint32Array(0);
-function drawBinned(random: Random, histogram: LatencyHistogram, valuesUs: Float64Array, requests: number): void {
-  const bins = valuesUs.length;
-  if (binCounts.length < bins) binCounts = new Uint32Array(bins);
-  const counts = binCounts;
-  for (let i = 0; i < requests; i++) counts[Math.floor(random.next() * bins)]! += 1;
-  for (let b = 0; b < bins; b++) {
-    const count = counts[b]!;
-    if (count === 0) continue;
-    histogram.recordValueWithCount(valuesUs[b]!, count);
-    counts[b] = 0;
+function drawBinned(random: Random, arm: ArmAccumulator, bins: Bins, requests: number): void {
+  const size = bins.valuesUs.length;
+  let entry = arm.binned.find((e) => e.bins === bins);
+  if (!entry) {
+    entry = { bins, counts: new Uint32Array(size) };
+    arm.binned.push(entry);
   }
+  const counts = entry.counts;
+  for (let i = 0; i < requests; i++) counts[Math.floor(random.next() * size)]! += 1;
 }
 
 function closeArm(arm: ArmAccumulator): VariantWindow {
   if (arm.count === 0) return { count: 0, errors: 0, latencyHistogram: '' };
-  return { count: arm.count, errors: arm.errors, latencyHistogram: encodeLatencyHistogram(arm.histogram) };
+  return { count: arm.count, errors: arm.errors, latencyHistogram: encodeLatencyHistogram(arm.histogram ?? binnedHistogram(arm)) };
+}
+
+/**
+ * The histogram of a binned arm, from its bucket counts: the read view recording the same values would give (bins are
+ * in ascending order of value, so their buckets are too; neighbours that share a bucket are merged).
+ */
+function binnedHistogram(arm: ArmAccumulator): LatencyHistogram {
+  const byIndex = new Map<number, number>();
+  let maxValue = 0;
+  let countsArrayLength = 0;
+  const indexes: number[] = [];
+  const counts: number[] = [];
+  for (const { bins, counts: binCounts } of arm.binned) {
+    countsArrayLength = bins.countsArrayLength;
+    for (let b = 0; b < binCounts.length; b++) {
+      const count = binCounts[b]!;
+      if (count === 0) continue;
+      const index = bins.bucketIndexes[b]!;
+      if (bins.valuesUs[b]! > maxValue) maxValue = bins.valuesUs[b]!;
+      if (arm.binned.length > 1) byIndex.set(index, (byIndex.get(index) ?? 0) + count);
+      else if (indexes.length > 0 && indexes[indexes.length - 1] === index) counts[counts.length - 1]! += count;
+      else {
+        indexes.push(index);
+        counts.push(count);
+      }
+    }
+  }
+  if (arm.binned.length > 1) {
+    for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
+      indexes.push(index);
+      counts.push(byIndex.get(index)!);
+    }
+  }
+  return LatencyHistogram.fromSparse({ layout: STANDARD_LAYOUT, indexes, counts, totalCount: arm.count, maxValue, countsArrayLength });
 }
 
 function splitAtChanges(model: TrafficModel, segments: readonly WeightSegment[]): WeightSegment[] {
