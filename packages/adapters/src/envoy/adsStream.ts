@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import type { AdapterLogger } from '../createAdapter.js';
+import { grpcJs } from './lazyDependencies.js';
 import { CDS_TYPE_URL, LDS_TYPE_URL, RDS_TYPE_URL, XDS_TYPE_URLS, type XdsTypeUrl } from './protoRoot.js';
 
 /** A resource as the server offers it now: `identity` changes whenever what a client would receive changes. */
@@ -119,7 +119,7 @@ export class AdsStream {
         this.#onRequest(request);
       } catch (error) {
         this.#logger?.warn({ stream: this.id, node: this.nodeId, err: (error as Error).message }, 'xDS request could not be handled; closing the stream');
-        this.end(grpcStatus.INTERNAL, `request could not be handled: ${(error as Error).message}`);
+        this.end(grpcJs().status.INTERNAL, `request could not be handled: ${(error as Error).message}`);
       }
     });
     call.on('end', () => {
@@ -171,7 +171,7 @@ export class AdsStream {
     }
     const names = request.resource_names ?? [];
     if (names.length > RESOURCE_NAMES_MAX) {
-      this.end(grpcStatus.RESOURCE_EXHAUSTED, `${names.length} resource names in one request; at most ${RESOURCE_NAMES_MAX}`);
+      this.end(grpcJs().status.RESOURCE_EXHAUSTED, `${names.length} resource names in one request; at most ${RESOURCE_NAMES_MAX}`);
       return;
     }
     let state = this.#types.get(typeUrl);

@@ -1,4 +1,5 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Server } from '@grpc/grpc-js';
+import { grpcJs } from './lazyDependencies.js';
 
 export interface GrpcTls {
   /** PEM certificate chain the server presents. */
@@ -25,6 +26,7 @@ export const GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
  * when `tls` is given (and mutual TLS when it has a client CA), otherwise in plain text. Limits are explicit.
  */
 export async function startGrpcServer(listen: string, tls: GrpcTls | undefined, register: (server: Server) => void): Promise<GrpcServerHandle> {
+  const { Server, ServerCredentials } = grpcJs();
   const server = new Server({
     'grpc.max_receive_message_length': GRPC_MESSAGE_BYTES_MAX,
     'grpc.max_send_message_length': GRPC_MESSAGE_BYTES_MAX,

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { protobufJs } from './lazyDependencies.js';
 import { encodeMessage, lookupMessageType, TYPE_URL_PREFIX } from './protoRoot.js';
 
 /**
@@ -129,8 +130,9 @@ function convertField(field: protobuf.Field, value: unknown, path: string, probl
 
 function convertSingle(field: protobuf.Field, value: unknown, path: string, problems: ProtoJsonProblem[], depth: number): unknown {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Type) return convertMessage(resolved, value, path, problems, depth + 1);
-  if (resolved instanceof protobuf.Enum) {
+  const { Enum, Type } = protobufJs();
+  if (resolved instanceof Type) return convertMessage(resolved, value, path, problems, depth + 1);
+  if (resolved instanceof Enum) {
     if (typeof value === 'string') {
       if (resolved.values[value] === undefined) return problem(problems, path, `${shown(value)} is not one of ${Object.keys(resolved.values).join(', ')}`);
       return value;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { protobufJs } from './lazyDependencies.js';
 
 /**
  * The Envoy v3 API as protobuf types, loaded from the .proto files that ship inside @grpc/grpc-js-xds (deps/envoy-api,
@@ -62,7 +63,7 @@ export function envoyProtoRoot(): protobuf.Root {
   const includeDirs = ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => join(deps, d));
   // google/protobuf/descriptor.proto (imported by the validation annotations) ships with protobufjs, not in deps/.
   const protobufDir = dirname(require.resolve('protobufjs/package.json'));
-  const loaded = new protobuf.Root();
+  const loaded = new (protobufJs().Root)();
   loaded.resolvePath = (_origin: string, target: string): string => {
     if (target.startsWith('google/protobuf/') && existsSync(join(protobufDir, target))) return join(protobufDir, target);
     for (const dir of includeDirs) {
@@ -81,7 +82,7 @@ export function envoyProtoRoot(): protobuf.Root {
 export function lookupMessageType(fullName: string): protobuf.Type | undefined {
   try {
     const found = envoyProtoRoot().lookup(fullName);
-    return found instanceof protobuf.Type ? found : undefined;
+    return found instanceof protobufJs().Type ? found : undefined;
   } catch {
     return undefined;
   }

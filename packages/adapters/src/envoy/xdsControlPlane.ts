@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { status as grpcStatus, type Server, type ServerDuplexStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Server, ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { WeightState } from '@sluice/core';
 import type { AdapterLogger } from '../createAdapter.js';
+import { grpcJs } from './lazyDependencies.js';
 import { AdsStream, type DiscoveryRequestView, type DiscoveryResponseView, type ServedResource } from './adsStream.js';
 import { CDS_TYPE_URL, EDS_TYPE_URL, encodeMessage, messageType, RDS_TYPE_URL, ROUTE_CONFIGURATION_TYPE, XDS_TYPE_URLS, type XdsTypeUrl } from './protoRoot.js';
 import { typeLabel, type ResourceSet } from './resourcesFile.js';
@@ -102,7 +103,7 @@ export class XdsControlPlane {
   /** Ends every stream (daemon shutdown); clients keep what they hold and reconnect to the next server. */
   close(): void {
     this.#closed = true;
-    for (const stream of this.#streams) stream.end(grpcStatus.UNAVAILABLE, 'the Sluice xDS server is shutting down');
+    for (const stream of this.#streams) stream.end(grpcJs().status.UNAVAILABLE, 'the Sluice xDS server is shutting down');
     this.#streams.clear();
     for (const waiter of [...this.#waiters]) waiter.settle({ kind: 'failed', message: 'the xDS server closed' }, 'closed');
   }
@@ -439,7 +440,7 @@ export class XdsControlPlane {
 
   #accept(call: ServerDuplexStream<DiscoveryRequestView, DiscoveryResponseView>): void {
     if (this.#closed || this.#streams.size >= STREAMS_MAX) {
-      call.emit('error', { code: this.#closed ? grpcStatus.UNAVAILABLE : grpcStatus.RESOURCE_EXHAUSTED, details: this.#closed ? 'shutting down' : `${STREAMS_MAX} xDS streams are connected already` });
+      call.emit('error', { code: this.#closed ? grpcJs().status.UNAVAILABLE : grpcJs().status.RESOURCE_EXHAUSTED, details: this.#closed ? 'shutting down' : `${STREAMS_MAX} xDS streams are connected already` });
       return;
     }
     const stream = new AdsStream(

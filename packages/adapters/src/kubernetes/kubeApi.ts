@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CustomObjectsApi, KubeConfig, ListWatch, Watch, type ConfigurationOptions, setHeaderMiddleware, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { ConfigurationOptions, KubeConfig, KubernetesListObject, KubernetesObject, ListWatch } from '@kubernetes/client-node';
 import { describeFailure } from './kubeErrors.js';
 import type { KubernetesKind, KubernetesOptions } from './kubernetesOptions.js';
 import type { KubeObject, PlannedWrite } from './weightedRules.js';
@@ -40,8 +40,31 @@ export interface KubeApi {
   informer(): ListWatch<KubernetesObject>;
 }
 
-/** Loads the kubeconfig the options name (file, else the default chain) and the context; throws with what to fix. */
-export function loadKubeConfig(options: Pick<KubernetesOptions, 'kubeconfig' | 'context'>): { config: KubeConfig; source: string } {
+/** The module @kubernetes/client-node, as `import()` gives it. */
+export type ClientNode = typeof import('@kubernetes/client-node');
+
+let clientNode: Promise<ClientNode> | undefined;
+
+/**
+ * Imports @kubernetes/client-node, once per process, at the first connect of a kubernetes adapter — not when this
+ * package is imported. It is about 870 ES modules (~0.6 s, ~50 MB, on a 2-core machine): two thirds of everything a
+ * daemon loads, for a daemon that may drive no Kubernetes rollout at all (docs/startup.md). A failed import is not
+ * kept, so the next connect tries again.
+ */
+export function loadClientNode(): Promise<ClientNode> {
+  clientNode ??= import('@kubernetes/client-node').catch((error: unknown) => {
+    clientNode = undefined;
+    throw error;
+  });
+  return clientNode;
+}
+
+/**
+ * Loads the kubeconfig the options name (file, else the default chain) and the context; rejects with what to fix.
+ * Asynchronous because it imports client-node (loadClientNode).
+ */
+export async function loadKubeConfig(options: Pick<KubernetesOptions, 'kubeconfig' | 'context'>): Promise<{ config: KubeConfig; source: string }> {
+  const { KubeConfig } = await loadClientNode();
   const config = new KubeConfig();
   let source: string;
   if (options.kubeconfig !== undefined) {
@@ -71,7 +94,9 @@ export function namespaceOf(options: Pick<KubernetesOptions, 'namespace'>, confi
   return options.namespace ?? config.getContextObject(config.getCurrentContext())?.namespace ?? 'default';
 }
 
-export function createKubeApi(config: KubeConfig, ref: ObjectRef, requestTimeoutMs: number): KubeApi {
+/** The API of one object, with the config loadKubeConfig returned (client-node is loaded by then). */
+export async function createKubeApi(config: KubeConfig, ref: ObjectRef, requestTimeoutMs: number): Promise<KubeApi> {
+  const { ApiException, CustomObjectsApi, ListWatch, setHeaderMiddleware, Watch } = await loadClientNode();
   const client = config.makeApiClient(CustomObjectsApi);
   const server = config.getCurrentCluster()?.server ?? '(no server)';
   const where = { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural };
@@ -89,7 +114,7 @@ export function createKubeApi(config: KubeConfig, ref: ObjectRef, requestTimeout
     try {
       return await run(options);
     } catch (error) {
-      throw describeFailure(error, { verb, ref, server, requestTimeoutMs, timedOut: timeout.aborted && !signal?.aborted });
+      throw describeFailure(error, { verb, ref, server, requestTimeoutMs, timedOut: timeout.aborted && !signal?.aborted, apiException: ApiException });
     }
   }
 

@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import type { ApiException } from '@kubernetes/client-node';
 import type { ObjectRef } from './kubeApi.js';
 
 /** A failed API call, described for people: verb, object, the server's words, and what to do. */
@@ -24,6 +24,12 @@ interface FailureContext {
   server: string;
   requestTimeoutMs: number;
   timedOut: boolean;
+  /**
+   * client-node's ApiException class, from the module the call was made with. client-node is imported when an adapter
+   * first connects (loadClientNode), not by this file, so the class comes with the failure: an error the server
+   * answered is recognised by `instanceof` of the very class that threw it, not by its shape.
+   */
+  apiException: abstract new (...args: never[]) => ApiException<unknown>;
 }
 
 interface StatusBody {
@@ -37,7 +43,7 @@ export function describeFailure(error: unknown, context: FailureContext): KubeRe
   const { ref, verb, server } = context;
   const object = `${ref.kind} ${ref.namespace}/${ref.name}`;
   const resource = `${ref.plural}.${ref.group}`;
-  if (error instanceof ApiException) {
+  if (error instanceof context.apiException) {
     const code = error.code;
     const body = parseBody(error.body);
     const said = body?.message ? `: ${body.message}` : '';

@@ -44,19 +44,30 @@ export function createKubernetesAdapter(input: KubernetesAdapterOptions | Record
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  /** Loads the kubeconfig at first use: constructing the adapter (validating a spec) does no I/O. */
-  function connect(wrap: (message: string, cause: unknown) => Error): Connection {
-    if (connection) return connection;
-    try {
-      const { config } = loadKubeConfig(options);
-      const namespace = namespaceOf(options, config);
-      const resource = RESOURCES[options.kind];
-      const api = createKubeApi(config, { kind: options.kind, ...resource, namespace, name: options.name }, options.requestTimeoutMs);
-      connection = { api, target: { ...options, namespace } };
-      return connection;
-    } catch (error) {
+  let connecting: Promise<Connection> | undefined;
+
+  /**
+   * Loads the kubeconfig, and client-node with it, at first use: constructing the adapter (validating a spec) does no
+   * I/O and loads nothing (docs/startup.md). A failure is not kept: the next call tries again (the kubeconfig may have
+   * been fixed since).
+   */
+  function connect(wrap: (message: string, cause: unknown) => Error): Promise<Connection> {
+    if (connection) return Promise.resolve(connection);
+    connecting ??= open().finally(() => {
+      connecting = undefined;
+    });
+    return connecting.catch((error: unknown) => {
       throw wrap((error as Error).message, error);
-    }
+    });
+  }
+
+  async function open(): Promise<Connection> {
+    const { config } = await loadKubeConfig(options);
+    const namespace = namespaceOf(options, config);
+    const resource = RESOURCES[options.kind];
+    const api = await createKubeApi(config, { kind: options.kind, ...resource, namespace, name: options.name }, options.requestTimeoutMs);
+    connection = { api, target: { ...options, namespace } };
+    return connection;
   }
 
   const where = (): string => `${options.kind} ${connection?.target.namespace ?? options.namespace ?? '(default namespace)'}/${options.name}`;
@@ -111,7 +122,7 @@ export function createKubernetesAdapter(input: KubernetesAdapterOptions | Record
 
   /** HTTPRoute: every parent Accepted at the written generation, within verifyTimeoutMs. */
   async function verifyAccepted(conn: Connection, written: KubeObject, want: WeightState, signal: AbortSignal | undefined): Promise<void> {
-    startInformer();
+    startInformer(conn);
     const deadline = performance.now() + options.verifyTimeoutMs;
     let object = written;
     for (;;) {
@@ -138,7 +149,7 @@ export function createKubernetesAdapter(input: KubernetesAdapterOptions | Record
   }
 
   async function applyNow(want: WeightState, signal: AbortSignal | undefined): Promise<WeightState> {
-    const conn = connect((message, cause) => applyError('kubernetes', message, { cause }));
+    const conn = await connect((message, cause) => applyError('kubernetes', message, { cause }));
     let result: Awaited<ReturnType<typeof readModifyWrite>>;
     try {
       result = await readModifyWrite(conn, want, signal);
@@ -204,13 +215,14 @@ export function createKubernetesAdapter(input: KubernetesAdapterOptions | Record
     for (const listener of listeners) listener(state);
   }
 
-  function startInformer(): void {
+  /** Starts the watch on the object: at once with a connection, else once connected (a failure is logged, not thrown). */
+  function startInformer(conn?: Connection): void {
     if (informer || closed) return;
-    let conn: Connection;
-    try {
-      conn = connect((message, cause) => readError('kubernetes', message, { cause }));
-    } catch (error) {
-      context.logger?.warn({ rolloutId: context.rolloutId, err: messageOf(error) }, 'kubernetes watch not started');
+    if (!conn) {
+      connect((message, cause) => readError('kubernetes', message, { cause })).then(
+        (connected) => startInformer(connected),
+        (error: unknown) => context.logger?.warn({ rolloutId: context.rolloutId, err: messageOf(error) }, 'kubernetes watch not started'),
+      );
       return;
     }
     const watch = conn.api.informer();
@@ -247,7 +259,7 @@ export function createKubernetesAdapter(input: KubernetesAdapterOptions | Record
       return serialised(() => applyNow(want, signal));
     },
     async read(signal?: AbortSignal): Promise<WeightState> {
-      const conn = connect((message, cause) => readError('kubernetes', message, { cause }));
+      const conn = await connect((message, cause) => readError('kubernetes', message, { cause }));
       try {
         return stateOf(await conn.api.get(signal), conn.target);
       } catch (error) {
@@ -256,7 +268,7 @@ export function createKubernetesAdapter(input: KubernetesAdapterOptions | Record
     },
     async health(signal?: AbortSignal): Promise<AdapterHealth> {
       try {
-        const conn = connect((message, cause) => readError('kubernetes', message, { cause }));
+        const conn = await connect((message, cause) => readError('kubernetes', message, { cause }));
         const object = await conn.api.get(signal);
         stateOf(object, conn.target);
         if (conn.target.kind === 'HTTPRoute') {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../testing/eventually.js';
+import { spawnDaemon } from '../testing/spawnDaemon.js';
 
 /**
  * What a real `sluice` process loads (issue 12, decision 7): a module-resolution hook prints every module the CLI
@@ -57,5 +59,20 @@ describe('what the sluice process loads', () => {
     // The list of heavy packages is kept honest: the daemon's help loads them.
     const daemon = packagesOf(resolvedBy(['daemon', '--help']));
     expect(HEAVY.filter((name) => [...daemon].some((p) => p.startsWith(name))).length).toBeGreaterThan(4);
+  });
+
+  it('starts the daemon without client-node, gRPC, protobufjs or undici: each is loaded when a rollout first needs it', async () => {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'startup-test-token-0123456789abcdef\n', { mode: 0o600 });
+    const daemon = await spawnDaemon(['--db', join(dir, 'daemon.db'), '--token-file', tokenFile, '--log-level', 'warn'], { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` });
+    try {
+      await eventually('the daemon to be ready', async () => ((await fetch(`${daemon.url}/readyz`)).status === 200 ? true : undefined));
+    } finally {
+      await daemon.kill('SIGTERM');
+    }
+    const packages = packagesOf(daemon.stderr().split('\n').filter((line) => line.startsWith('RESOLVED ')));
+    // The hook saw the daemon's imports: what it does load is there.
+    for (const name of ['better-sqlite3', 'pino', 'prom-client']) expect(packages.has(name), name).toBe(true);
+    for (const name of ['@kubernetes/client-node', '@grpc/grpc-js', 'protobufjs', 'undici']) expect(packages.has(name), name).toBe(false);
   });
 });

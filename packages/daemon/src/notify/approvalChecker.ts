@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { request } from 'undici';
+import { request } from '../http/undiciRequest.js';
 import { systemTimers, type TimerHandle, type Timers } from '../sources/timers.js';
 import { redactUrl, type NotifyLogger } from './webhookNotifier.js';
 

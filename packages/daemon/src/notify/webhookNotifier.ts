@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { backoffDelayMs } from '@sluice/adapters';
 import type { WebhookSpec } from '@sluice/core';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../http/undiciRequest.js';
 import { systemTimers, type Timers } from '../sources/timers.js';
 import { ATTEMPT_HEADER, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhookBody, TIMESTAMP_HEADER } from './signature.js';
 import { webhookBodyText, webhookWants, type NotificationContext, type NotificationEvent } from './webhookPayload.js';

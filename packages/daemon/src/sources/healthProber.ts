@@ -1,5 +1,6 @@
 import type { HealthCheckedData } from '@sluice/core';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../http/undiciRequest.js';
 import { systemTimers, type TimerHandle, type Timers } from './timers.js';
 
 /**

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../http/undiciRequest.js';
 import { PrometheusQueryError, PrometheusUnavailableError } from './prometheusErrors.js';
 import { systemTimers, type Timers } from './timers.js';
 
