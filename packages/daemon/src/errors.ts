@@ -1,4 +1,4 @@
-import { isSluiceError, SluiceError, type SluiceErrorCode } from '@sluice/core';
+import { isSluiceError, SluiceError, type SluiceErrorCode } from '@sluice/core/replay';
 
 /**
  * Every expected failure of the daemon and the CLI is a DaemonError with a stable `code`, a SluiceError like those of

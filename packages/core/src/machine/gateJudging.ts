@@ -1,6 +1,6 @@
 import type { GateEvaluatedData, NewDecisionEvent, NewInputEvent } from '../events/eventTypes.js';
 import type { GateContext } from '../judge/gate.js';
-import { gateNameOf } from '../spec/parseSpec.js';
+import { gateNameOf } from '../spec/gateName.js';
 import { storableEvidence } from './storableEvidence.js';
 import { currentStage, specOf, type GateEvaluatorLookup, type RolloutContext, type Step } from './rolloutContext.js';
 import { stageElapsedMs } from './stageElapsed.js';

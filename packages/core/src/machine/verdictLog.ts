@@ -1,5 +1,5 @@
 import type { GateEvaluatedData, NewDecisionEvent } from '../events/eventTypes.js';
-import { gateNameOf } from '../spec/parseSpec.js';
+import { gateNameOf } from '../spec/gateName.js';
 import type { RolloutSpec } from '../spec/specSchema.js';
 import { VERDICT_DECIDING_DECISIONS } from './gateJudging.js';
 import type { RolloutContext } from './rolloutContext.js';

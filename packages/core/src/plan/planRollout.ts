@@ -1,7 +1,7 @@
 import { formatDurationMs } from '../duration.js';
 import { latencyCdf } from '../simulate/latencyDistribution.js';
 import type { GateConfig, RolloutSpec, StageSpec } from '../spec/specSchema.js';
-import { gateNameOf } from '../spec/parseSpec.js';
+import { gateNameOf } from '../spec/gateName.js';
 import { isDetectable, smallestDetectable, timeToDetectMs } from '../judge/detectableEffect.js';
 import type { PlannedTraffic } from './plannedTraffic.js';
 import { HEALTHY, plannedGatesOf, plannedThresholdMs, simulateStage, type StageRun } from './simulateStage.js';

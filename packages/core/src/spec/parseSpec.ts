@@ -7,6 +7,7 @@ import { WINDOW_MS_FLOOR, WINDOW_MS_MIN } from './durationSchema.js';
 import { parseBoundedYaml, SPEC_LIMITS } from './boundedDocument.js';
 import { boundedIssues, formatPath, issueValue, listed, shownValue, valueAtPath } from './validationIssues.js';
 import { rolloutSpecSchema, stageSchema, type RolloutSpec, type StageSpec } from './specSchema.js';
+export { gateNameOf } from './gateName.js';
 
 /** What may vary between callers of the spec validation. */
 export interface SpecValidationOptions {
@@ -132,10 +133,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Name of the gate as it appears in events: its `name`, or its kind. */
-export function gateNameOf(gate: { kind: string; name?: string | undefined }): string {
-  return gate.name ?? gate.kind;
-}
 
 function withDurationMax(stage: z.output<typeof stageSchema>): StageSpec {
   const durationMax = stage.durationMax ?? Math.max(2 * stage.durationMin, stage.durationMin + 600_000);

@@ -61,6 +61,14 @@ describe('what the sluice process loads', () => {
     expect(HEAVY.filter((name) => [...daemon].some((p) => p.startsWith(name))).length).toBeGreaterThan(4);
   });
 
+  it('loads neither zod nor yaml for the commands that read logs: the log holds specs already validated', () => {
+    for (const command of ['replay', 'audit', 'report']) {
+      const packages = packagesOf(resolvedBy([command, '--help']));
+      expect(packages.has('xstate'), command).toBe(true);
+      for (const name of ['zod', 'yaml']) expect(packages.has(name), `${command}: ${name}`).toBe(false);
+    }
+  });
+
   it('starts the daemon without client-node, gRPC, protobufjs or undici: each is loaded when a rollout first needs it', async () => {
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'startup-test-token-0123456789abcdef\n', { mode: 0o600 });

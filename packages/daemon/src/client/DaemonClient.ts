@@ -1,5 +1,5 @@
 import type { AnyStoredEvent } from '@sluice/core';
-import { request } from 'undici';
+import { request } from '../http/undiciRequest.js';
 import { DaemonError } from '../errors.js';
 
 /** Time to wait for the daemon's answer to one request (not for event streams). */

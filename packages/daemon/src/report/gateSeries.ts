@@ -1,4 +1,4 @@
-import { countSlowerThanMs, gateNameOf, type GateConfig, type GateEvaluatedData, type NewDecisionEvent, type RolloutSpec } from '@sluice/core';
+import { countSlowerThanMs, gateNameOf, type GateConfig, type GateEvaluatedData, type NewDecisionEvent, type RolloutSpec } from '@sluice/core/replay';
 import type { WindowVisitor } from './recordedFold.js';
 import { round4 } from './roundValue.js';
 import type { GateMetric, GateSeries } from './reportTypes.js';

@@ -1,4 +1,4 @@
-import { replay, type EventLog, type NewDecisionEvent, type OutcomeComparison, type RolloutSpec } from '@sluice/core';
+import { replay, type EventLog, type NewDecisionEvent, type OutcomeComparison, type RolloutSpec } from '@sluice/core/replay';
 
 /**
  * Every decision today's machine makes from a rollout's recorded inputs, gate verdicts included, with their evidence.

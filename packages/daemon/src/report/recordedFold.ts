@@ -1,4 +1,4 @@
-import { decodeLatencyHistogram, latencyQuantileMs, mergeHistograms, type AnyStoredEvent, type LatencyHistogram, type RolloutSpec } from '@sluice/core';
+import { decodeLatencyHistogram, latencyQuantileMs, mergeHistograms, type AnyStoredEvent, type LatencyHistogram, type RolloutSpec } from '@sluice/core/replay';
 import { iso } from '../cli/audit/entryText.js';
 import { round4 } from './roundValue.js';
 import type { StageBand, StageRow, VariantStats, WeightSteps, WindowSeries } from './reportTypes.js';

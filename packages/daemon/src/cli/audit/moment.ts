@@ -1,4 +1,4 @@
-import { decide, initialRolloutState, isInputType, rolloutView, type AnyStoredEvent, type NewInputEvent, type RolloutState } from '@sluice/core';
+import { decide, initialRolloutState, isInputType, rolloutView, type AnyStoredEvent, type NewInputEvent, type RolloutState } from '@sluice/core/replay';
 import { rolloutJsonOf } from '../../runtime/rolloutJson.js';
 import { iso } from './entryText.js';
 import type { AuditTimeline, EntryKind, TimelineEntry } from './timelineTypes.js';

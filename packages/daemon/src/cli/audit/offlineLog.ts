@@ -1,4 +1,4 @@
-import { EventLog, SluiceError, isSluiceError, type RolloutSummary } from '@sluice/core';
+import { EventLog, SluiceError, isSluiceError, type RolloutSummary } from '@sluice/core/replay';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
 

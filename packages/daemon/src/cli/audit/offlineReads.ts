@@ -1,4 +1,4 @@
-import { RolloutSession, type AnyStoredEvent, type EventLog } from '@sluice/core';
+import { RolloutSession, type AnyStoredEvent, type EventLog } from '@sluice/core/replay';
 import { DaemonError } from '../../errors.js';
 import { rolloutJsonOf } from '../../runtime/rolloutJson.js';
 import type { CliIo } from '../main.js';

@@ -1,4 +1,4 @@
-import { formatDurationMs, type Evidence } from '@sluice/core';
+import { formatDurationMs, type Evidence } from '@sluice/core/replay';
 import { pad } from '../format.js';
 import { rolloutBlock } from '../renderRollout.js';
 import type { AuditMoment } from './moment.js';

@@ -1,4 +1,4 @@
-import { decide, EventInvalidError, gateNameOf, initialRolloutState, isInputType, type AnyStoredEvent, type Evidence, type GateEvaluatedData, type NewInputEvent, type RolloutSpec, type RolloutState } from '@sluice/core';
+import { decide, EventInvalidError, gateNameOf, initialRolloutState, isInputType, type AnyStoredEvent, type Evidence, type GateEvaluatedData, type NewInputEvent, type RolloutSpec, type RolloutState } from '@sluice/core/replay';
 import { describeEntry, formatMs, iso } from './entryText.js';
 import type { AuditEnding, AuditOutcome, AuditTimeline, EntryKind, GateHistory, TimelineEntry } from './timelineTypes.js';
 

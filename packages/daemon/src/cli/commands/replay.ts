@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { EventLog, isSluiceError, parseSpecText, replay, SluiceError, SPEC_LIMITS, type Divergence, type OutcomeComparison, type ReplayResult, type RolloutSpec } from '@sluice/core';
+// The log, the machine and replay only: the spec parser (zod, yaml) is imported for --spec alone (docs/startup.md).
+import { EventLog, isSluiceError, replay, SluiceError, type Divergence, type OutcomeComparison, type ReplayResult, type RolloutSpec } from '@sluice/core/replay';
 import { existsSync } from 'node:fs';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
-import { readBoundedFile, unreadableReason } from '../specFile.js';
 
 /**
  * `sluice replay --db FILE [--rollout ID] [--spec OTHER] [--json]`: feeds the recorded inputs to the machine again,
@@ -51,12 +51,12 @@ export interface ReplayRolloutJson {
   outcome: OutcomeComparison;
 }
 
-function runReplay(options: ReplayOptions, io: CliIo): void {
+async function runReplay(options: ReplayOptions, io: CliIo): Promise<void> {
   let log: EventLog;
   let spec: RolloutSpec | undefined;
   try {
     if (!existsSync(options.db)) throw new Error(`no event log at ${options.db}: the file does not exist — check the --db path`);
-    if (options.spec !== undefined) spec = readSpec(options.spec);
+    if (options.spec !== undefined) spec = await readSpec(options.spec);
     log = EventLog.open(options.db, { readonly: true });
   } catch (error) {
     usageError(options, io, error);
@@ -83,7 +83,8 @@ function runReplay(options: ReplayOptions, io: CliIo): void {
   if (!ok) throw new CliExit(EXIT.failure);
 }
 
-function readSpec(file: string): RolloutSpec {
+async function readSpec(file: string): Promise<RolloutSpec> {
+  const [{ parseSpecText, SPEC_LIMITS }, { readBoundedFile, unreadableReason }] = await Promise.all([import('@sluice/core'), import('../specFile.js')]);
   let text: string;
   try {
     text = readBoundedFile(file, SPEC_LIMITS.bytesMax);
