@@ -8,5 +8,9 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('sluice: the CLI is not built yet — run `npx -y pnpm@10.34.8 run build` at the repository root first.\n');
   process.exit(70);
 }
+const argv = process.argv.slice(2);
+// V8 flags for the command, set before its code loads (cli/processTuning.ts: only this process, never the library).
+const { tuneProcessFor } = await import(new URL('../dist/cli/processTuning.js', import.meta.url).href);
+tuneProcessFor(argv);
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(argv);
