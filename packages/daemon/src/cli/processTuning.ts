@@ -2,11 +2,12 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * The commands that fold rollouts through the machine and the judge in this process: replay (every decision
- * recomputed), audit and report (every verdict recomputed), simulate and plan (a simulated rollout judged window by
- * window). What they do is allocate many short-lived objects (decoded window histograms, gate states, XState snapshots)
- * for a second or so and exit.
+ * recomputed), audit and report (every verdict recomputed), simulate (a simulated rollout judged window by window).
+ * What they do is allocate many short-lived objects (decoded window histograms, gate states, XState snapshots) for a
+ * second or so and exit. `plan` judges too, but measured no different with the flag (its windows are binned), so it
+ * keeps V8's default: a flag is kept only where it measurably helps (docs/startup.md).
  */
-export const FOLDING_COMMANDS: ReadonlySet<string> = new Set(['replay', 'audit', 'report', 'simulate', 'plan']);
+export const FOLDING_COMMANDS: ReadonlySet<string> = new Set(['replay', 'audit', 'report', 'simulate']);
 
 /** The V8 option tuned for them, without its `--` or `no-`. */
 export const PRETENURING_FLAG = 'allocation-site-pretenuring';
@@ -18,7 +19,8 @@ export const PRETENURING_FLAG = 'allocation-site-pretenuring';
  * straight to the old generation. In a replay that is the wrong bet: the machine's snapshots and the gates' states live
  * a few windows, so they survive one scavenge and die soon after, and once pretenured they are garbage that only a
  * full mark-compact frees (and they keep the young objects they point to alive until then). Measured on a 6-hour
- * default rollout: the first replay in a process takes ~11% less CPU without it, later ones ~25% less (docs/log.md).
+ * default rollout: `sluice replay` and `audit` take ~10% less CPU without it, a replay after a first one in the same
+ * process ~25% less (docs/startup.md, docs/log.md).
  *
  * The flag is process-wide, so it is set here, by the process's entry points (bin/sluice.js, run.ts) before the
  * command's code is loaded — never by `main()`, which tests and other programs call in their own process, and never by
