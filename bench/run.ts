@@ -9,7 +9,7 @@
  * To add benchmarks, create `bench/<area>/<name>.bench.ts` whose default export is `defineSuite({...})` (or an array
  * of suites); see lib/benchmark.ts. No registration needed.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { clockInUse, setClock, type BenchmarkSuite } from './lib/benchmark.js';
@@ -18,6 +18,7 @@ import { runCase, type CaseResult } from './lib/runCase.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const docsFile = join(benchDir, '..', 'docs', 'benchmarks.md');
+const previousFiguresFile = join(benchDir, 'previousFigures.md');
 const COMMAND = 'npx -y pnpm@10.34.8 bench';
 
 function benchmarkFiles(dir: string): string[] {
@@ -70,7 +71,9 @@ async function main(argv: readonly string[]): Promise<number> {
   // A failed benchmark leaves docs/benchmarks.md as it was: a report with holes would read as complete.
   if (write && filters.length === 0 && failures.length === 0) {
     const command = argv.length > 0 ? `${COMMAND} -- ${argv.join(' ')}` : COMMAND;
-    writeFileSync(docsFile, markdownReport(results, machineInfo(), new Date(), command, clockInUse()));
+    // Earlier figures are kept beside the new ones (bench/previousFigures.md, written by hand when a run replaces them).
+    const previous = existsSync(previousFiguresFile) ? `\n${readFileSync(previousFiguresFile, 'utf8')}` : '';
+    writeFileSync(docsFile, `${markdownReport(results, machineInfo(), new Date(), command, clockInUse())}${previous}`);
     process.stderr.write(`wrote ${relative(process.cwd(), docsFile)}\n`);
   } else if (write && filters.length === 0) {
     process.stderr.write(`${relative(process.cwd(), docsFile)} not written: ${failures.length} benchmark(s) failed\n`);
