@@ -1,6 +1,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -11,6 +12,16 @@ const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const daemonPackageDir = dirname(createRequire(import.meta.url).resolve('@sluice/daemon/package.json'));
 export const SLUICE_BIN = join(daemonPackageDir, 'bin', 'sluice.js');
 
+/**
+ * The `sluice` binary of another checkout, to measure against in the same run: SLUICE_BENCH_BASELINE names its root
+ * (a git worktree of the previous main with its dependencies installed, as for bench/core/leanLog.bench.ts):
+ *   git worktree add /tmp/sluice-before <commit> && (cd /tmp/sluice-before && npx -y pnpm@10.34.8 install --frozen-lockfile)
+ *   SLUICE_BENCH_BASELINE=/tmp/sluice-before npx -y pnpm@10.34.8 bench -- "start-up on a log" "cli: start-up" --no-write
+ * Undefined when the variable is not set. ensureBuilt compiles it too.
+ */
+export const BASELINE_ROOT = process.env['SLUICE_BENCH_BASELINE'] === undefined ? undefined : resolve(process.env['SLUICE_BENCH_BASELINE']);
+export const BASELINE_BIN = BASELINE_ROOT === undefined ? undefined : join(BASELINE_ROOT, 'packages', 'daemon', 'bin', 'sluice.js');
+
 /** How long a daemon may take to print its address, ms. */
 export const DAEMON_LISTEN_TIMEOUT_MS = 120_000;
 
@@ -19,14 +30,17 @@ let built = false;
 /** Compiles the packages (incremental: seconds when nothing changed), once per benchmark process. */
 export function ensureBuilt(): void {
   if (built) return;
-  execFileSync(process.execPath, [join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'packages/core', 'packages/adapters', 'packages/daemon'], { cwd: repositoryRoot, stdio: 'inherit' });
+  for (const root of BASELINE_ROOT === undefined ? [repositoryRoot] : [repositoryRoot, BASELINE_ROOT]) {
+    if (!existsSync(join(root, 'packages', 'daemon', 'bin', 'sluice.js'))) throw new Error(`${root} holds no packages/daemon/bin/sluice.js: SLUICE_BENCH_BASELINE must name a Sluice checkout`);
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'packages/core', 'packages/adapters', 'packages/daemon'], { cwd: root, stdio: 'inherit' });
+  }
   built = true;
 }
 
-/** Runs `sluice ARGS` to the end; returns its wall time in ms, exit code and output. */
-export function runSluice(args: readonly string[]): { ms: number; code: number | null; stdout: string; stderr: string } {
+/** Runs `node NODE_ARGS sluice ARGS` (this build's, or `bin`) to the end; returns its wall time in ms, exit code and output. */
+export function runSluice(args: readonly string[], bin: string = SLUICE_BIN, nodeArgs: readonly string[] = []): { ms: number; code: number | null; stdout: string; stderr: string } {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [SLUICE_BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [...nodeArgs, bin, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   return { ms, code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -48,10 +62,10 @@ export interface SluiceDaemon {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `sluice daemon --listen 127.0.0.1:0 ARGS` and resolves once it prints the address it listens on. */
-export function spawnSluiceDaemon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<SluiceDaemon> {
+/** Spawns `sluice daemon --listen 127.0.0.1:0 ARGS` (this build's, or `bin`) and resolves once it prints the address it listens on. */
+export function spawnSluiceDaemon(args: readonly string[], env: NodeJS.ProcessEnv = {}, bin: string = SLUICE_BIN): Promise<SluiceDaemon> {
   const startedAt = process.hrtime.bigint();
-  const child = spawn(process.execPath, [SLUICE_BIN, 'daemon', '--listen', '127.0.0.1:0', ...args], {
+  const child = spawn(process.execPath, [bin, 'daemon', '--listen', '127.0.0.1:0', ...args], {
     // Benchmarks use windows shorter than the 1 s users get by default.
     env: { ...process.env, SLUICE_WINDOW_MS_MIN: '100', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

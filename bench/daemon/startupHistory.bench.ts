@@ -2,10 +2,10 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog, RolloutSession } from '@sluice/core';
-import { defineSuite, type Measured } from '../lib/benchmark.js';
+import { defineSuite, type BenchmarkCase, type Measured } from '../lib/benchmark.js';
 import { processCpuSeconds, processRssBytes } from './processStats.js';
 import { ensureHistoryLog, historyLogName, WINDOWS_PER_ROLLOUT } from './historyLog.js';
-import { ensureBuilt, readyAfterMs, spawnSluiceDaemon } from './sluiceProcess.js';
+import { BASELINE_BIN, ensureBuilt, readyAfterMs, SLUICE_BIN, spawnSluiceDaemon } from './sluiceProcess.js';
 
 /**
  * Issue 12, decision 6: a daemon's start-up reads the rollouts it drives, not the log's history. `sluice daemon` (the
@@ -16,6 +16,9 @@ import { ensureBuilt, readyAfterMs, spawnSluiceDaemon } from './sluiceProcess.js
  * The logs are built once per log format and kept in the OS temp directory (historyLogName). Each suite run works on
  * copies: the first (warm-up) start on a copy migrates it, verifies the whole log and writes a checkpoint, as the first
  * start after an upgrade does; the timed starts are restarts, as after a deploy or a crash (file cache warm).
+ *
+ * With SLUICE_BENCH_BASELINE naming another checkout (sluiceProcess.ts), two more cases start this build and that one
+ * on copies of the same logs, interleaved run by run: the reference column is the other build (docs/startup.md).
  */
 const ACTIVE = 10;
 const fixtureDir = join(tmpdir(), 'sluice-bench-history');
@@ -31,13 +34,13 @@ interface Start {
   cpuMs: number;
 }
 
-/** The working copy of a fixture for this run (`undefined`: an empty log), made in setup. */
-const working = (ended: number | undefined): string => join(runDir, `ended-${ended ?? 0}.db`);
+/** The working copy of a fixture for this run (`undefined`: an empty log), made in setup; `build` keeps each build's apart. */
+const working = (ended: number | undefined, build: 'this' | 'baseline' = 'this'): string => join(runDir, `${build === 'this' ? '' : 'baseline-'}ended-${ended ?? 0}.db`);
 
-/** Starts `sluice daemon` on `db`, waits for ready, reads its RSS, stops it (SIGTERM, waits for the exit). */
-async function startOnce(db: string): Promise<Start> {
+/** Starts `sluice daemon` (of `bin`) on `db`, waits for ready, reads its RSS, stops it (SIGTERM, waits for the exit). */
+async function startOnce(db: string, bin: string = SLUICE_BIN): Promise<Start> {
   const tokenFile = join(runDir, 'token');
-  const daemon = await spawnSluiceDaemon(['--db', db, '--token-file', tokenFile, '--log-level', 'warn']);
+  const daemon = await spawnSluiceDaemon(['--db', db, '--token-file', tokenFile, '--log-level', 'warn'], {}, bin);
   try {
     const readyMs = await readyAfterMs(daemon);
     const rssMb = processRssBytes(daemon.child.pid!) / (1024 * 1024);
@@ -55,6 +58,26 @@ const readyCase = (ended: number) => async (): Promise<Measured> => {
 const rssCase = (ended: number | undefined) => async (): Promise<number> => (await startOnce(working(ended))).rssMb;
 const cpuCase = (ended: number | undefined) => async (): Promise<number> => (await startOnce(working(ended))).cpuMs;
 const emptyReady = async (): Promise<number> => (await startOnce(working(undefined))).readyMs;
+
+/** Ready time of this build, or of the baseline build, on its own copy of a log; RSS and CPU in the detail. */
+const buildReady = (ended: number | undefined, build: 'this' | 'baseline') => async (): Promise<Measured> => {
+  const { readyMs, rssMb, cpuMs } = await startOnce(working(ended, build), build === 'this' ? SLUICE_BIN : BASELINE_BIN!);
+  return { value: readyMs, detail: `CPU to ready ${cpuMs.toFixed(0)} ms, RSS ${rssMb.toFixed(0)} MB` };
+};
+
+/** This build against the baseline build, when SLUICE_BENCH_BASELINE is set. */
+const againstBaseline = (ended: number | undefined): BenchmarkCase[] =>
+  BASELINE_BIN === undefined
+    ? []
+    : [
+        {
+          name: `sluice daemon spawn → /readyz 200, ${ended === undefined ? 'empty log' : `${ended.toLocaleString('en-US')} ended + ${ACTIVE} active rollouts`}: this build vs SLUICE_BENCH_BASELINE`,
+          unit: 'ms',
+          measure: buildReady(ended, 'this'),
+          reference: { name: 'the baseline build', measure: buildReady(ended, 'baseline') },
+          note: "The detail is this build's CPU to ready and RSS at ready; the baseline's are in the run's log only.",
+        },
+      ];
 
 /** What every start did before: fold every rollout of the log (RolloutSession.load), ended ones included. */
 function foldEveryRollout(ended: number): Measured {
@@ -81,6 +104,7 @@ export default defineSuite({
     rmSync(runDir, { recursive: true, force: true });
     mkdirSync(runDir, { recursive: true });
     for (const ended of [100, 10_000]) copyFileSync(fixture(ended), working(ended));
+    if (BASELINE_BIN !== undefined) copyFileSync(fixture(10_000), working(10_000, 'baseline'));
     writeFileSync(join(runDir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
   },
   cases: [
@@ -122,6 +146,8 @@ export default defineSuite({
       runs: 3,
       note: 'Memory independent of history: compare with the 100-ended row (SQLite page caches are bounded at 16 MB per connection).',
     },
+    ...againstBaseline(undefined),
+    ...againstBaseline(10_000),
     {
       name: 'before: fold every rollout of the 10,000-ended log (in-process)',
       unit: 'ms',
