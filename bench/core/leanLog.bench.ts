@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineSuite, type BenchmarkCase } from '../lib/benchmark.js';
-import { LEAN_LOG_HOURS, loadCore, replayCpuSeconds, simulateLeanLog, type CoreApi, type ProbeLog, type SimulatedLog } from './leanLogProbe.js';
+import { LEAN_LOG_HOURS, loadCore, REPLAY_WARMUPS, replayCpuSeconds, simulateLeanLog, type CoreApi, type ProbeLog, type SimulatedLog } from './leanLogProbe.js';
 
 /**
  * Issue 12's targets for the log, on the rollout the issue measured: the default spec (canary 1% → ramp 10% → rollout
@@ -28,9 +28,9 @@ let baseline: SimulatedLog | null = null;
 let core: CoreApi;
 let log: ProbeLog;
 
-/** Runs the probe in a child process (with this process's loader flags) and parses its JSON line. */
-function runProbe(root: string, mode: string, file: string): Record<string, number> {
-  const result = spawnSync(process.execPath, [...process.execArgv, probe, root, mode, file], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
+/** Runs the probe in a child process (with this process's loader flags, and `v8Flags`) and parses its JSON line. */
+function runProbe(root: string, mode: string, file: string, v8Flags: readonly string[] = []): Record<string, number> {
+  const result = spawnSync(process.execPath, [...process.execArgv, ...v8Flags, probe, root, mode, file], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
   if (result.status !== 0) throw new Error(`leanLogProbe ${mode} in ${root} failed (${result.status}): ${result.stderr.slice(-2_000)}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
 }
@@ -94,6 +94,23 @@ export default defineSuite({
       note: `${sizes}: the first replay in a fresh process (code not yet optimised by the JIT), as \`sluice replay\` runs it, CPU time of the replay alone (not the process start).`,
       measure: () => runProbe(repositoryRoot, 'replay-cold', join(dir, 'current.db'))['seconds']!,
       ...(baselineRoot === undefined ? {} : { reference: { name: 'previous main', measure: () => runProbe(baselineRoot, 'replay-cold', join(dir, 'baseline.db'))['seconds']! } }),
+    },
+    {
+      name: 'replay of one rollout, in a process with pretenuring off (CPU)',
+      unit: 's',
+      note: `${sizes}: a replay after ${REPLAY_WARMUPS} others in a child process started with --no-allocation-site-pretenuring — the V8 flag \`sluice replay\`, \`audit\`, \`report\` and \`simulate\` set for themselves (docs/startup.md), and a program that replays often can set for its process; a library cannot set it for its host. Reference: the same child process with V8's default.`,
+      measure: () => runProbe(repositoryRoot, 'replay-warm', join(dir, 'current.db'), ['--no-allocation-site-pretenuring'])['seconds']!,
+      reference: { name: "V8's default (pretenuring on)", measure: () => runProbe(repositoryRoot, 'replay-warm', join(dir, 'current.db'))['seconds']! },
+      target: { valueMax: 0.3 },
+    },
+    {
+      name: 'replay of one rollout, first in a process with pretenuring off (CPU)',
+      unit: 's',
+      runs: 5,
+      warmup: false,
+      note: `${sizes}: the first replay in a fresh process started with --no-allocation-site-pretenuring, as \`sluice replay\` runs it. Reference: the same with V8's default.`,
+      measure: () => runProbe(repositoryRoot, 'replay-cold', join(dir, 'current.db'), ['--no-allocation-site-pretenuring'])['seconds']!,
+      reference: { name: "V8's default (pretenuring on)", measure: () => runProbe(repositoryRoot, 'replay-cold', join(dir, 'current.db'))['seconds']! },
     },
   ],
 });

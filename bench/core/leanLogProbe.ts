@@ -8,6 +8,8 @@
  * - replay: replays it once to warm up, then once more, and prints that replay's CPU seconds (as in-process callers
  *   see it after the first).
  * - replay-cold: prints the CPU seconds of the first replay in this process (as `sluice replay` sees it).
+ * - replay-warm: replays it REPLAY_WARMUPS times, then prints the CPU seconds of one more (the JIT's code settled, as a
+ *   long-lived process that replays often sees it).
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +17,8 @@ import { pathToFileURL } from 'node:url';
 
 export const LEAN_LOG_HOURS = 6;
 export const LEAN_LOG_ROLLOUT = 'lean-log';
+/** Replays before the one measured in replay-warm mode. */
+export const REPLAY_WARMUPS = 4;
 
 export interface CoreApi {
   EventLog: { open(file: string, options?: { readonly?: boolean }): ProbeLog };
@@ -67,7 +71,7 @@ export function replayCpuSeconds(core: CoreApi, log: ProbeLog): number {
 
 async function main(): Promise<void> {
   const [root, mode, file] = process.argv.slice(2);
-  if (!root || !mode || !file) throw new Error('usage: leanLogProbe.ts ROOT simulate|replay|replay-cold FILE');
+  if (!root || !mode || !file) throw new Error('usage: leanLogProbe.ts ROOT simulate|replay|replay-cold|replay-warm FILE');
   const core = await loadCore(root);
   if (mode === 'simulate') {
     process.stdout.write(`${JSON.stringify(simulateLeanLog(core, file))}\n`);
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
   const log = core.EventLog.open(file, { readonly: true });
   try {
     if (mode === 'replay') replayCpuSeconds(core, log);
+    else if (mode === 'replay-warm') for (let i = 0; i < REPLAY_WARMUPS; i++) replayCpuSeconds(core, log);
     else if (mode !== 'replay-cold') throw new Error(`unknown mode ${mode}`);
     process.stdout.write(`${JSON.stringify({ seconds: replayCpuSeconds(core, log) })}\n`);
   } finally {
