@@ -62,10 +62,10 @@ describe('what the sluice process loads', () => {
   });
 
   it('loads neither zod nor yaml for the commands that read logs: the log holds specs already validated', () => {
-    for (const command of ['replay', 'audit', 'report']) {
+    for (const command of ['replay', 'audit', 'report', 'status', 'events']) {
       const packages = packagesOf(resolvedBy([command, '--help']));
       expect(packages.has('xstate'), command).toBe(true);
-      for (const name of ['zod', 'yaml']) expect(packages.has(name), `${command}: ${name}`).toBe(false);
+      for (const name of ['zod', 'yaml', 'undici']) expect(packages.has(name), `${command}: ${name}`).toBe(false);
     }
   });
 

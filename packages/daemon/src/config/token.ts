@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readBoundedFile, unreadableReason } from '../cli/specFile.js';
+import { readBoundedFile, unreadableReason } from '../cli/boundedFile.js';
 import { DaemonError } from '../errors.js';
 
 /** Tokens shorter than this are refused: a bearer token is the only thing guarding the mutating endpoints. */

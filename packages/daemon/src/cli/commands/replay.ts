@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 // The log, the machine and replay only: the spec parser (zod, yaml) is imported for --spec alone (docs/startup.md).
 import { EventLog, isSluiceError, replay, SluiceError, type Divergence, type OutcomeComparison, type ReplayResult, type RolloutSpec } from '@sluice/core/replay';
 import { existsSync } from 'node:fs';
+import { readBoundedFile, unreadableReason } from '../boundedFile.js';
 import { CliExit, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../main.js';
 
@@ -84,7 +85,7 @@ async function runReplay(options: ReplayOptions, io: CliIo): Promise<void> {
 }
 
 async function readSpec(file: string): Promise<RolloutSpec> {
-  const [{ parseSpecText, SPEC_LIMITS }, { readBoundedFile, unreadableReason }] = await Promise.all([import('@sluice/core'), import('../specFile.js')]);
+  const { parseSpecText, SPEC_LIMITS } = await import('@sluice/core');
   let text: string;
   try {
     text = readBoundedFile(file, SPEC_LIMITS.bytesMax);
