@@ -61,16 +61,14 @@ export function loadClientNode(): Promise<ClientNode> {
 
 /**
  * Loads the kubeconfig the options name (file, else the default chain) and the context; rejects with what to fix.
- * Asynchronous because it imports client-node (loadClientNode).
+ * Asynchronous because it imports client-node (loadClientNode) — after the checks that need only the file system, so
+ * a kubeconfig that does not exist is reported without loading it.
  */
 export async function loadKubeConfig(options: Pick<KubernetesOptions, 'kubeconfig' | 'context'>): Promise<{ config: KubeConfig; source: string }> {
-  const { KubeConfig } = await loadClientNode();
-  const config = new KubeConfig();
   let source: string;
   if (options.kubeconfig !== undefined) {
     source = options.kubeconfig;
     if (!existsSync(options.kubeconfig)) throw new Error(`kubeconfig file ${options.kubeconfig} (adapter.options.kubeconfig) does not exist`);
-    config.loadFromFile(options.kubeconfig);
   } else {
     const fromEnv = process.env.KUBECONFIG?.split(':').find((f) => f !== '');
     const home = join(homedir(), '.kube', 'config');
@@ -78,8 +76,11 @@ export async function loadKubeConfig(options: Pick<KubernetesOptions, 'kubeconfi
     if (fromEnv === undefined && !existsSync(home) && !existsSync(SERVICE_ACCOUNT_TOKEN)) {
       throw new Error('no kubeconfig: set adapter.options.kubeconfig or $KUBECONFIG, create ~/.kube/config, or run the daemon in a pod with a service account');
     }
-    config.loadFromDefault();
   }
+  const { KubeConfig } = await loadClientNode();
+  const config = new KubeConfig();
+  if (options.kubeconfig !== undefined) config.loadFromFile(options.kubeconfig);
+  else config.loadFromDefault();
   if (options.context !== undefined) {
     const names = config.getContexts().map((c) => c.name);
     if (!names.includes(options.context)) throw new Error(`kubeconfig ${source} has no context "${options.context}" (adapter.options.context); it has: ${names.join(', ') || 'none'}`);
