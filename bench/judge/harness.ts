@@ -1,5 +1,5 @@
 import { createRandom } from '@sluice/core/judge';
-import { ARGO_98_CONFIG, FLAGGER_98_CONFIG, argoJudge, breakerJudge, flaggerJudge, sluiceJudge, type Judge } from './judges.js';
+import { ARGO_98_CONFIG, FLAGGER_98_CONFIG, argoJudge, breakerJudge, flaggerJudge, sluiceJudge, type BreakerVariant, type Judge } from './judges.js';
 import type { Scenario } from './scenarios.js';
 import { drawSummaryWindow } from './summaryWindows.js';
 
@@ -48,7 +48,7 @@ export function runScenario(scenario: Scenario, seedOffset = 0): Record<JudgeNam
 }
 
 export interface BreakerSummary {
-  confidence: number;
+  variant: BreakerVariant;
   runs: number;
   rollbacks: number;
   /** Median time from the start to the rollback over the runs that rolled back, ms. */
@@ -57,13 +57,13 @@ export interface BreakerSummary {
   withinWindows: [number, number, number];
 }
 
-/** Runs every seed of a scenario through the default error breaker at each confidence, on identical window streams. */
-export function runBreakerScenario(scenario: Scenario, confidences: readonly number[]): BreakerSummary[] {
-  const times: number[][] = confidences.map(() => []);
+/** Runs every seed of a scenario through the default error breaker in each variant, on identical window streams. */
+export function runBreakerScenario(scenario: Scenario, variants: readonly BreakerVariant[]): BreakerSummary[] {
+  const times: number[][] = variants.map(() => []);
   for (let seed = 0; seed < scenario.seeds; seed++) {
     const random = createRandom(hashName(scenario.name) ^ seed);
-    const judges = confidences.map((c) => breakerJudge(c));
-    const rolledAt: Array<number | null> = confidences.map(() => null);
+    const judges = variants.map((v) => breakerJudge(v));
+    const rolledAt: Array<number | null> = variants.map(() => null);
     let open = judges.length;
     for (let start = 0; start < scenario.horizonMs && open > 0; start += WINDOW_MS) {
       const window = drawSummaryWindow(random, scenario, start, WINDOW_MS);
@@ -75,9 +75,9 @@ export function runBreakerScenario(scenario: Scenario, confidences: readonly num
       }
     }
   }
-  return confidences.map((confidence, j) => {
+  return variants.map((variant, j) => {
     const within = (windows: number) => times[j]!.filter((t) => t <= windows * WINDOW_MS).length;
-    return { confidence, runs: scenario.seeds, rollbacks: times[j]!.length, rollbackAtMsMedian: median(times[j]!), withinWindows: [within(1), within(2), within(3)] };
+    return { variant, runs: scenario.seeds, rollbacks: times[j]!.length, rollbackAtMsMedian: median(times[j]!), withinWindows: [within(1), within(2), within(3)] };
   });
 }
 

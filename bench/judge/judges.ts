@@ -109,16 +109,33 @@ type ErrorRateConfig = Extract<GateConfig, { kind: 'errorRate' }>;
 export const DEFAULT_BREAKER = { maxPercent: 20, samplesMin: 20 } as const;
 const BREAKER_CONTEXT: GateContext = { stage: { name: 'canary' } as StageSpec, stageIndex: 0, stageEnteredAt: 0, weightAppliedPercent: null, weightAppliedAt: 0, windowMs: 5_000, stageElapsedMs: null };
 
+/** A variant of the breaker: its significance level, and the smallest open block tested early (undefined: every one). */
+export interface BreakerVariant {
+  label: string;
+  confidence: number;
+  earlySamplesMin: number | undefined;
+}
+
+/** Observed rate against the bound (Flagger's and Argo's way); the significance test of session 2; Judge II's default. */
+export const BREAKER_VARIANTS: readonly BreakerVariant[] = [
+  { label: 'observed rate (`confidence: 0`)', confidence: 0, earlySamplesMin: undefined },
+  { label: '`confidence: 0.99`, every open block tested', confidence: 0.99, earlySamplesMin: undefined },
+  { label: '`confidence: 0.99`, `earlySamplesMin: 6` (default)', confidence: 0.99, earlySamplesMin: 6 },
+];
+
 /**
- * The default template's error-rate breaker at `confidence` (0: the observed rate against the bound, as before the
- * significance test), run by the gate's own code on the window's counts. Its latency breaker (p90 ≤ 2 s) is left out
- * of the fast path: in the harness's latency model a request is slower than 2 s with probability 4·10⁻¹¹.
+ * The default template's error-rate breaker as `variant` says, run by the gate's own code on the window's counts. Its
+ * latency breaker (p90 ≤ 2 s) is left out of the fast path: in the harness's latency model a request is slower than
+ * 2 s with probability 4·10⁻¹¹.
  */
-export function breakerJudge(confidence: number): Judge {
-  const config = gateSchema.parse({ kind: 'errorRate', ...DEFAULT_BREAKER, confidence }) as ErrorRateConfig;
+export function breakerJudge(variant: BreakerVariant): Judge {
+  const parsed = gateSchema.parse({ kind: 'errorRate', ...DEFAULT_BREAKER, confidence: variant.confidence }) as ErrorRateConfig;
+  // A spec stored before earlySamplesMin existed has no such field; the schema fills the default into new ones.
+  const { earlySamplesMin: _default, ...withoutEarly } = parsed;
+  const config = (variant.earlySamplesMin === undefined ? withoutEarly : { ...withoutEarly, earlySamplesMin: variant.earlySamplesMin }) as ErrorRateConfig;
   let state: ErrorRateState = errorRateEvaluator.init(config, BREAKER_CONTEXT);
   return {
-    name: `breaker-${confidence}`,
+    name: `breaker-${variant.label}`,
     observe(w) {
       const canary: VariantWindow = { count: w.canary.count, errors: w.canary.errors, latencyHistogram: '' };
       const baseline: VariantWindow = { count: w.baseline.count, errors: w.baseline.errors, latencyHistogram: '' };

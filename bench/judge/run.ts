@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AA_MODEL, CATASTROPHIC_MODEL, REGRESSION_MODEL, SHARED_INCIDENT_MODEL, defaultCanaryGatesAt, defaultTemplateSpec, rampOnlySpec, runEndToEnd, type EndToEndSummary } from './endToEnd.js';
 import { JUDGE_NAMES, binomialUpperBound, runBreakerScenario, runScenario, type BreakerSummary, type JudgeSummary } from './harness.js';
-import { DEFAULT_BREAKER, SLUICE_ALPHA, SLUICE_TOLERANCE } from './judges.js';
+import { BREAKER_VARIANTS, DEFAULT_BREAKER, SLUICE_ALPHA, SLUICE_TOLERANCE } from './judges.js';
 import { breakerScenarios, scenarios, type Scenario } from './scenarios.js';
 
 /**
@@ -16,8 +16,6 @@ const write = !process.argv.includes('--no-write');
 const scale = quick ? { aaSeeds: 100, seeds: 20, e2e: 3, catastrophic: 20, shared: 4 } : { aaSeeds: 1000, seeds: 200, e2e: 10, catastrophic: 200, shared: 40 };
 /** The breaker rows are cheap (one gate on window counts) and their false rollbacks rare: 4× and 5× the seeds. */
 const breakerScale = { aaSeeds: 4 * scale.aaSeeds, seeds: 5 * scale.seeds };
-/** The breakers before the significance test (observed rate against the bound) and with the default confidence. */
-const BREAKER_CONFIDENCES = [0, 0.99] as const;
 const started = performance.now();
 
 const rows: string[] = [];
@@ -36,12 +34,16 @@ for (const scenario of scenarios(scale)) {
 const breakerRows: string[] = [];
 const breakerLines: string[] = [];
 for (const scenario of breakerScenarios(breakerScale)) {
-  const [before, after] = runBreakerScenario(scenario, BREAKER_CONFIDENCES) as [BreakerSummary, BreakerSummary];
+  const summaries = runBreakerScenario(scenario, BREAKER_VARIANTS);
   if (scenario.kind === 'catastrophic') {
-    breakerLines.push(`- ${scenario.label}, error breaker alone: rolled back at the end of window 1 / within 2 / within 3 — before ${windowShares(before.withinWindows, before.runs)}; after ${windowShares(after.withinWindows, after.runs)} (of ${scenario.seeds} runs).`);
+    breakerLines.push(
+      `- ${scenario.label}, error breaker alone: rolled back at the end of window 1 / within 2 / within 3 — ` +
+        `${summaries.map((s) => `${s.variant.label} ${windowShares(s.withinWindows, s.runs)}`).join('; ')} (of ${scenario.seeds} runs).`,
+    );
   } else {
-    const rps = scenario.weightPercent === 1 ? '1% of 200 rps, 2 h' : `${scenario.weightPercent}% of 200 rps, ${scenario.horizonMs / 3_600_000} h`;
-    breakerRows.push(`| ${scenario.label} (${rps}) | ${scenario.seeds} | ${breakerCell(before)} | ${breakerCell(after)} |`);
+    const canaryRps = (scenario.requestsPerSecond * scenario.weightPercent) / 100;
+    const where = `${scenario.weightPercent}% of ${scenario.requestsPerSecond} rps = ${canaryRps} canary rps, ${scenario.horizonMs / 3_600_000} h`;
+    breakerRows.push(`| ${scenario.label} (${where}) | ${scenario.seeds} | ${summaries.map(breakerCell).join(' | ')} |`);
   }
   process.stderr.write(`${scenario.name} done\n`);
 }
@@ -83,10 +85,10 @@ const table = [
   ...endToEnd,
   '',
   `Circuit breakers: the default template's error breaker (maxPercent ${DEFAULT_BREAKER.maxPercent}, samplesMin ${DEFAULT_BREAKER.samplesMin}, sustainWindows 1) run by its own code on the fast path, ` +
-    `before the significance test (\`confidence: 0\`: the observed rate against the bound) and after it (\`confidence: 0.99\`, the default), on identical traffic. ` +
+    `in three variants on identical traffic: the observed rate against the bound (\`confidence: 0\`, as Flagger and Argo Rollouts), the significance test of every open block (\`confidence: 0.99\`, before Judge II), and the default since Judge II (\`confidence: 0.99\`, open blocks tested from \`earlySamplesMin\` 6 requests on). ` +
     `"Rollbacks" are false rollbacks here: the canary is no worse than the baseline; the time is the median from the start of the stage.`,
   '',
-  '| scenario | runs | rollbacks before (confidence 0), median time | rollbacks after (confidence 0.99), median time |\n|---|---:|---:|---:|',
+  `| scenario | runs | ${BREAKER_VARIANTS.map((v) => `${v.label}: rollbacks, median time`).join(' | ')} |\n|---|---:|${BREAKER_VARIANTS.map(() => '---:').join('|')}|`,
   ...breakerRows,
   '',
   ...breakerLines,

@@ -82,6 +82,9 @@ export function breakerScenarios(scale: { aaSeeds: number; seeds: number }): Sce
     { ...canaryStage, name: 'breaker-aa-5%', label: 'A/A, 5% errors, canary stage', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.05), canaryAt: steady(0.05) },
     { ...canaryStage, name: 'breaker-aa-10%', label: 'A/A, 10% errors, canary stage', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.1), canaryAt: steady(0.1) },
     { ...rampStage, name: 'breaker-aa-5%-ramp', label: 'A/A, 5% errors, ramp stage', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.05), canaryAt: steady(0.05) },
+    // Low traffic: one canary request every 5 s, so the open block is looked at after each of its first requests.
+    { ...canaryStage, requestsPerSecond: 20, name: 'breaker-aa-5%-low', label: 'A/A, 5% errors, canary stage at low traffic', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.05), canaryAt: steady(0.05) },
+    { ...rampStage, requestsPerSecond: 2, name: 'breaker-aa-5%-ramp-low', label: 'A/A, 5% errors, ramp stage at low traffic', kind: 'aa', seeds: aaSeeds, baselineAt: steady(0.05), canaryAt: steady(0.05) },
     { ...canaryStage, name: 'breaker-shared', label: 'shared incident: both arms 0.1% → 5% errors from 15 min, canary stage', kind: 'shared', seeds, changeAtMs: 15 * MINUTE, baselineAt: incident, canaryAt: incident },
     { ...canaryStage, name: 'breaker-catastrophic', label: 'catastrophic: canary 50% errors from the start, canary stage', kind: 'catastrophic', seeds: aaSeeds, horizonMs: 10 * MINUTE, baselineAt: steady(0.01), canaryAt: steady(0.5) },
   ];

@@ -190,3 +190,25 @@ describe('confidence: 0 judges on observed values, as the breakers always did', 
     );
   });
 });
+
+describe('earlySamplesMin (Judge II)', () => {
+  const config = gateSchema.parse({ kind: 'errorRate', maxPercent: 20, samplesMin: 20 });
+  // One canary request per window, as at 0.2 canary requests/s.
+  const oneAtATime = (errors: number) => (i: number) => canaryWindow(1, i < errors ? 1 : 0, -1);
+
+  it('does not fail a block on its first few requests: 3 errors in 3 is p = 0.008, but only 3 requests', () => {
+    expect(config).toMatchObject({ earlySamplesMin: 6 });
+    expect(verdictsOf(config, 5, oneAtATime(3))).not.toContain('fail');
+  });
+
+  it('still fails a block early once it holds earlySamplesMin requests, and a catastrophic first window', () => {
+    expect(verdictsOf(config, 6, oneAtATime(5)).at(-1)).toBe('fail'); // 5 of 6: p = 0.0016
+    expect(verdictsOf(config, 1, () => canaryWindow(10, 7, -1))).toEqual(['fail']);
+  });
+
+  it('a spec stored before the field judges every look, as it did', () => {
+    const { earlySamplesMin: _early, ...old } = config as Extract<GateConfig, { kind: 'errorRate' }>;
+    expect(verdictsOf(old as GateConfig, 3, oneAtATime(3)).at(-1)).toBe('fail');
+  });
+});
+

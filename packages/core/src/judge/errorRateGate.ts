@@ -67,7 +67,9 @@ export const errorRateEvaluator: GateEvaluator<ErrorRateState> = {
     let next: ErrorRateState;
     if (confidence !== undefined && confidence > 0) {
       const boundShare = gate.maxPercent / 100;
-      const earlyPValue = full ? null : earlySignificantPValue(blockErrors, blockCount, boundShare, confidence);
+      // earlySamplesMin is absent from specs stored before it existed: every look of the open block counted then.
+      const early = !full && blockCount >= (gate.earlySamplesMin ?? 0);
+      const earlyPValue = early ? earlySignificantPValue(blockErrors, blockCount, boundShare, confidence) : null;
       if (full || earlyPValue !== null) {
         const pValue = earlyPValue ?? blockPValue(blockErrors, blockCount, boundShare);
         const failing = pValue < 1 - confidence;

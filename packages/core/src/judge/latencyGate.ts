@@ -75,7 +75,9 @@ export const latencyEvaluator: GateEvaluator<LatencyState> = {
     if (merged !== null && confidence !== undefined && confidence > 0) {
       const slowCount = sparseCountSlowerThanMs(merged, gate.maxMs);
       const boundShare = 1 - gate.quantile;
-      const earlyPValue = full ? null : earlySignificantPValue(slowCount, blockCount, boundShare, confidence);
+      // earlySamplesMin is absent from specs stored before it existed: every look of the open block counted then.
+      const early = !full && blockCount >= (gate.earlySamplesMin ?? 0);
+      const earlyPValue = early ? earlySignificantPValue(slowCount, blockCount, boundShare, confidence) : null;
       if (full || earlyPValue !== null) {
         const pValue = earlyPValue ?? blockPValue(slowCount, blockCount, boundShare);
         const failing = pValue < 1 - confidence;

@@ -14,6 +14,19 @@ const samplesMin = z.int().min(0).max(1_000_000_000);
 const latencyMs = z.number().positive().max(3_600_000, 'at most 3600000 ms (1h), the longest latency recorded');
 const presetInterval = durationInRange(1_000, 3_600_000).prefault('60s').describe('Check interval (1s–1h)');
 const blockSamplesMin = 'Canary samples pooled into a block before it is judged; a smaller block fails early only when it already fails (see `confidence`)';
+/**
+ * Judge II. An open block is tested at every window, so a block judged on its first few requests is tested many times:
+ * at 5% errors and 0.2 canary requests/s, "3 errors in the first 3" (p = 0.008 against 20%) rolled back 1.6% of
+ * healthy rollouts (docs/judge.md, "Circuit breakers"). Specs stored before the field have none: every look counts.
+ */
+const earlySamplesMin = z
+  .int()
+  .min(1)
+  .max(1_000_000_000)
+  .default(6)
+  .describe(
+    'An open block (fewer than samplesMin samples) is tested early, at each window, only once it holds this many canary samples: tiny blocks looked at many times fail healthy canaries with a high normal error rate. A catastrophe still fails in the first window at ~10 canary requests',
+  );
 const alpha = z.number().gt(0).lt(0.5).default(0.05).describe('False-rollback probability bound (type I error), valid under continuous monitoring');
 const tolerance = z.number().min(0).max(10).default(0.2).describe('Relative tolerance: 0.2 means the canary may be up to 20% worse than the baseline');
 /**
@@ -57,6 +70,7 @@ export const errorRateGateSchema = z
     maxPercent: z.number().min(0).max(100).describe('Bound on the canary error rate, in percent: a block whose rate is above it with `confidence` fails'),
     sustainWindows,
     samplesMin: samplesMin.default(20).describe(blockSamplesMin),
+    earlySamplesMin,
     confidence: confidence('the canary error rate is above maxPercent'),
   })
   .strict()
@@ -70,6 +84,7 @@ export const latencyGateSchema = z
     maxMs: latencyMs.describe('Bound on the canary latency quantile, ms: a block whose quantile is above it with `confidence` fails'),
     sustainWindows,
     samplesMin: samplesMin.default(20).describe(blockSamplesMin),
+    earlySamplesMin,
     confidence: confidence('more than a share 1 − quantile of canary requests is slower than maxMs (the quantile is above maxMs)'),
   })
   .strict()
