@@ -60,6 +60,8 @@ describe('sluice report in Chromium', () => {
     expect(Number(points)).toBe(windowEvents);
     // The chart's own data, as uPlot holds it, agrees with the attribute and with its numbers table.
     await page.click('#chart-window-error-rate details > summary');
+    // The table is built on the details' toggle event, which fires after the click returns; it is appended whole.
+    await page.waitForSelector('#chart-window-error-rate .numbers-table', { timeout: 30_000 });
     expect(await page.locator('#chart-window-error-rate .numbers-table tbody tr').count()).toBe(windowEvents);
   });
 
