@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrafficAdapter } from '@sluice/core';
@@ -12,6 +12,12 @@ import { defineSuite } from '../lib/benchmark.js';
  * channel, each with its own node id through the per-channel bootstrap its tests use), in this process: their
  * decoding shares the event loop with the server, as it would share the 2 cores with it anyway.
  * Each run pushes PUSHES changes (alternating 10% and 20%) and reports their p50 or p99.
+ *
+ * grpc-js-xds 1.14 opens new connections to every endpoint of both clusters on each RouteConfiguration update (about
+ * 2 per client per push here) and closes the old ones when grpc-js's subchannel pool is swept, every 10 s. A hundred
+ * clients pushed 25 times in a row hold ~10,000 sockets (both ends, the backends being in this process), so each run
+ * first waits, untimed, for the sockets of the previous one to be closed: without it the second case ran out of file
+ * descriptors (EMFILE at 20,000).
  */
 const CLIENTS = 100;
 const PUSHES = 25;
@@ -28,7 +34,38 @@ interface Fleet {
 let fleet: Fleet | undefined;
 let generation = 0;
 
+function openSockets(): number | undefined {
+  try {
+    return readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false; // closed between the listing and the read
+      }
+    }).length;
+  } catch {
+    return undefined; // no /proc: not Linux
+  }
+}
+
+let settledSockets: number | undefined;
+
+/** Waits (at most 30 s) until the sockets left by earlier pushes are closed; without /proc, one pool sweep (12 s). */
+async function settle(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const open = openSockets();
+    if (open === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
+      return;
+    }
+    if ((settledSockets !== undefined && open <= settledSockets + 20) || Date.now() >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 async function pushes(count: number, adapter: TrafficAdapter): Promise<number[]> {
+  await settle();
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     generation++;
@@ -75,6 +112,7 @@ export default defineSuite({
     fleet = { plane, server, backends, clients: [], adapters: new Map(), dir: mkdtempSync(join(tmpdir(), 'sluice-xds-bench-')) };
     await connect(1);
     await connect(CLIENTS);
+    settledSockets = openSockets();
   },
   async teardown() {
     if (!fleet) return;
