@@ -111,7 +111,7 @@ describe('the /ui dashboard in Chromium', () => {
     // No token at all: the page does not send the command.
     await other.click('#token-forget');
     await other.click('#command-rollback');
-    expect(await other.textContent('#command-result')).toMatch(/needs the daemon token/);
+    await other.waitForFunction(() => /needs the daemon token/.test(document.getElementById('command-result')?.textContent ?? ''));
     const logged = await events();
     expect(logged.filter((e) => e.type === 'command.issued' || e.type === 'rollback.started')).toEqual([]);
     expect((await call('GET', `/v1/rollouts/${ID}`)).body.rollout.state.phase).toBe('progressing');
