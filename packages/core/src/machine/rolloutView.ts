@@ -17,6 +17,8 @@ export interface RolloutView {
   /** What the adapter last verified, or null before its first report. */
   appliedWeightPercent: number | null;
   appliedGeneration: number;
+  /** When the rollout was created (`rollout.created`): its age, as `kubectl get rollouts` shows it. */
+  createdAt: number | null;
   stageEnteredAt: number | null;
   /** When the adapter verified the stage's weight: the stage's clock starts here. */
   stageWeightAppliedAt: number | null;
@@ -48,6 +50,7 @@ export function rolloutView(state: RolloutState): RolloutView {
     desiredGeneration: context.desiredGeneration,
     appliedWeightPercent: context.appliedWeightPercent,
     appliedGeneration: context.appliedGeneration,
+    createdAt: context.createdAt,
     stageEnteredAt: context.stageEnteredAt,
     stageWeightAppliedAt: context.stageWeightAppliedAt,
     lastVerdicts: context.lastVerdicts,

@@ -117,6 +117,14 @@ describe('the /ui dashboard in Chromium', () => {
     expect((await call('GET', `/v1/rollouts/${ID}`)).body.rollout.state.phase).toBe('progressing');
     await intruder.close();
 
+    // The list (same tab: the token is kept for it) shows the rollout's age and, in parentheses, its time in stage.
+    await page.goto(`${daemon.daemon.url}/ui`);
+    const ageCell = page.locator(`tr[data-rollout="${ID}"] td`).last();
+    await ageCell.waitFor({ timeout: 30_000 });
+    expect(await ageCell.textContent()).toMatch(/^\d+(s|m\d+s) \(\d+(s|m\d+s)\)$/);
+    await page.goto(`${daemon.daemon.url}/ui/rollouts/${ID}`);
+    await page.waitForSelector('#phase[data-phase="progressing"]', { timeout: 30_000 });
+
     // With the token: confirm, give a reason, and the page shows the rollback done.
     await page.click('#command-rollback');
     await page.fill('#confirm-reason', 'latency alarm from the dashboard test');

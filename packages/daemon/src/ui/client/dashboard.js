@@ -138,7 +138,7 @@
     serviceInput.value = params.get('service') || '';
     var status = h('p', { class: 'list-status', role: 'status', id: 'list-status' });
     var tableBody = h('tbody', { id: 'rollouts-body' });
-    var table = h('table', { class: 'rollouts-table', id: 'rollouts' }, h('thead', null, h('tr', null, ['rollout', 'service', 'phase', 'stage', 'weight', 'last verdicts', 'in stage for'].map(function (t) { return h('th', { scope: 'col' }, t); }))), tableBody);
+    var table = h('table', { class: 'rollouts-table', id: 'rollouts' }, h('thead', null, h('tr', null, ['rollout', 'service', 'phase', 'stage', 'weight', 'last verdicts', 'age (in stage)'].map(function (t) { return h('th', { scope: 'col' }, t); }))), tableBody);
     main.textContent = '';
     append(main, [h('h1', null, 'Rollouts'), h('div', { class: 'filters' }, phaseSelect, serviceInput), status, h('div', { class: 'table-scroll' }, table)]);
     var rollouts = [];
@@ -189,7 +189,8 @@
       h('td', null, s.stageName || '–'),
       h('td', null, bar, h('span', { class: 'weight-text' }, (applied === null ? '–' : applied) + '% / ' + desired + '%')),
       h('td', null, Object.keys(verdicts).map(function (g) { return h('span', { class: 'verdict verdict-' + verdicts[g].verdict, title: verdicts[g].evidence.summary }, g); })),
-      h('td', null, s.terminal ? 'ended ' + age(Date.now() - s.endedAt) + ' ago' : age(s.stageEnteredAt === null ? null : Date.now() - s.stageEnteredAt)));
+      h('td', null, s.terminal ? 'ended ' + age(Date.now() - s.endedAt) + ' ago'
+        : age(s.createdAt == null ? null : Date.now() - s.createdAt) + ' (' + age(s.stageEnteredAt === null ? null : Date.now() - s.stageEnteredAt) + ')'));
   }
 
   // ---- One rollout ------------------------------------------------------------------------------------------------
