@@ -1,8 +1,7 @@
-// Public API of @sluice/core. Everything exported is named here; nothing internal leaks.
-export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError, EventInvalidError, RolloutNotFoundError, RolloutExistsError, isSluiceError, isValidationError } from './errors.js';
-export type { SluiceErrorCode, ErrorCodeFormat, ValidationIssue } from './errors.js';
-export { parseDurationMs, formatDurationMs } from './duration.js';
-export { parseSpecText, validateSpec, gateNameOf } from './spec/parseSpec.js';
+// Public API of @sluice/core. Everything exported is named here or in the replay entry it includes; nothing internal
+// leaks. `@sluice/core/replay` is the part that reads, replays and audits logs without zod and yaml.
+export * from './replay/index.js';
+export { parseSpecText, validateSpec } from './spec/parseSpec.js';
 export type { SpecValidationOptions } from './spec/parseSpec.js';
 export { parseBoundedYaml, yamlBoundsProblem, jsonDepthProblem, expandedSizeProblem, SPEC_LIMITS, JSON_DEPTH_MAX } from './spec/boundedDocument.js';
 export type { DocumentLimits, DocumentBoundsProblem, BoundedYaml } from './spec/boundedDocument.js';
@@ -12,37 +11,14 @@ export { formatPath, issuesFromZod, valueAtPath, shownValue, issueValue, listed,
 export { rolloutSpecSchema, ADAPTER_TYPES, NOTIFICATION_EVENTS } from './spec/specSchema.js';
 export { gateSchema, GATE_KINDS } from './spec/gateSchema.js';
 export { DEFAULT_STAGES } from './spec/defaultStages.js';
-export type { RolloutSpec, RolloutSpecInput, StageSpec, GateConfig, RollbackSpec, AdapterRef, WebhookSpec } from './spec/specSchema.js';
-export { INPUT_TYPES, DECISION_TYPES, EVENT_VERSIONS, OPERATOR_COMMANDS, isInputType, isDecisionType } from './events/eventTypes.js';
-export type * from './events/eventTypes.js';
-export { isErrorStatus } from './window.js';
-export type { Variant, VariantWindow, SampleWindowData, RequestSample } from './window.js';
-export {
-  createLatencyHistogram,
-  latencyMsToUs,
-  recordLatencyMs,
-  encodeLatencyHistogram,
-  decodeLatencyHistogram,
-  latencyQuantileMs,
-  countSlowerThanMs,
-  mergeHistograms,
-  LATENCY_US_MAX,
-  LATENCY_SIGNIFICANT_DIGITS,
-} from './histogram/index.js';
-export type { LatencyHistogram } from './histogram/index.js';
-export { EventLog, READ_PAGE_ROWS } from './log/EventLog.js';
-export type { EventLogOptions, RolloutSummary, ChainInfo, ChainCheckpoint } from './log/EventLog.js';
-export { verifyLog, verifyTail, ChainVerifier } from './log/verify.js';
-export type { VerifyResult, BrokenLink } from './log/verify.js';
+export type { RolloutSpecInput } from './spec/specSchema.js';
 export { WriterLock, LogLockedError, readWriterHolder, describeHolder, lockFileOf, holderFileOf } from './log/writerLock.js';
 export type { WriterIdentity } from './log/writerLock.js';
-export { readChainKeyFile, chainKeyFromSecret, chainLink, headSeal, GENESIS_LINK, CHAIN_KEY_BYTES_MIN } from './log/logChain.js';
-export type { ChainKey, ChainHead } from './log/logChain.js';
+export { chainKeyFromSecret, chainLink, headSeal, GENESIS_LINK, CHAIN_KEY_BYTES_MIN } from './log/logChain.js';
+export type { ChainHead } from './log/logChain.js';
 export { eventHash, GENESIS_HASH } from './log/eventHash.js';
 export { SCHEMA_VERSION } from './log/migrations.js';
-export { ROLLOUT_END_PHASES, ENDED_PAGE_MAX } from './log/rolloutLifecycle.js';
-export type { RolloutLifecycle, RolloutEnd, RolloutEndType, RolloutCounts } from './log/rolloutLifecycle.js';
-export { upgradeEventData, EVENT_UPGRADERS } from './events/upgrade.js';
+export { ENDED_PAGE_MAX } from './log/rolloutLifecycle.js';
 export type { EventUpgrader, EventUpgraders } from './events/upgrade.js';
 export { SampleRecorder, OPEN_WINDOWS_MAX } from './recorder/SampleRecorder.js';
 export type { SampleRecorderOptions, DroppedSamples, ClosedWindow } from './recorder/SampleRecorder.js';
@@ -65,20 +41,11 @@ export { plannedTrafficOf, plannedTrafficFromFlags, plannedTrafficFromModel, pla
 export type { PlannedTraffic } from './plan/plannedTraffic.js';
 export { planSummary } from './plan/planSummary.js';
 export type { PlanSummary } from './plan/planSummary.js';
-export { RolloutSession } from './rollout/RolloutSession.js';
 export type { RolloutSessionOptions, RolloutLog } from './rollout/RolloutSession.js';
-export type { RolloutView } from './machine/rolloutView.js';
 export { APPEND_CONFLICT_RETRIES_MAX } from './rollout/RolloutSession.js';
-export { rolloutView } from './machine/rolloutView.js';
-export { decide, initialRolloutState, rolloutDecider } from './machine/rollout.js';
 export { createRolloutDecider } from './machine/decider.js';
-export type { RolloutState, RolloutDecider, RolloutDeciderOptions, RolloutDecision } from './machine/decider.js';
+export type { RolloutDecider, RolloutDeciderOptions } from './machine/decider.js';
 export { createRolloutMachine } from './machine/rolloutMachine.js';
 export type { RolloutMachine } from './machine/rolloutMachine.js';
-export { ROLLOUT_PHASES, TERMINAL_PHASES } from './machine/rolloutContext.js';
-export type { RolloutPhase, RolloutOutcome, GateEvaluatorLookup } from './machine/rolloutContext.js';
+export type { GateEvaluatorLookup } from './machine/rolloutContext.js';
 export { ACCEPTED_COMMANDS } from './machine/commandRules.js';
-export { replay, sameDecision, DIVERGENCES_KEPT_MAX } from './replay/replay.js';
-export type { ReplayOptions, ReplayResult, ReplayLog, Divergence } from './replay/replay.js';
-export { summarizeOutcome, compareOutcomes } from './replay/outcome.js';
-export type { OutcomeKind, OutcomeSummary, OutcomeComparison } from './replay/outcome.js';

@@ -3,8 +3,8 @@
  * simulator and the planner. Those three are built on zod and yaml (~170 modules, ~0.1 s of a process's start on a
  * 2-core machine); reading, replaying and auditing a log needs neither, because the log holds specs already validated.
  * For processes that start often and only read logs: `sluice replay`, `audit`, `report`, `status --db`, `events --db`
- * (docs/startup.md). Every name here is the same binding as in `@sluice/core` (replayEntry.int.test.ts checks both that
- * and that importing this entry loads no zod and no yaml).
+ * (docs/startup.md). `@sluice/core` re-exports this entry whole, so every name here is the same binding there
+ * (replayEntry.int.test.ts checks both that and that importing this entry loads no zod and no yaml).
  */
 export { SluiceError, SpecValidationError, AppendConflictError, LogTamperedError, EventInvalidError, RolloutNotFoundError, RolloutExistsError, isSluiceError, isValidationError } from '../errors.js';
 export type { SluiceErrorCode, ErrorCodeFormat, ValidationIssue } from '../errors.js';
