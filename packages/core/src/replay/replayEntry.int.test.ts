@@ -1,9 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as core from '../index.js';
 import * as replayEntry from './index.js';
 
@@ -13,21 +10,8 @@ import * as replayEntry from './index.js';
  * and a process that imports it loads neither.
  */
 const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'sluice-replay-entry-'));
-const hook = join(dir, 'trace.mjs');
-writeFileSync(
-  hook,
-  [
-    "import { register } from 'node:module';",
-    "register('data:text/javascript,' + encodeURIComponent(`",
-    'export async function resolve(specifier, context, next) {',
-    '  const result = await next(specifier, context);',
-    "  process._rawDebug('RESOLVED ' + result.url);",
-    '  return result;',
-    '}`));',
-  ].join('\n'),
-);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Prints every module the process resolves (`RESOLVED <url>` on stderr). */
+const hook = fileURLToPath(new URL('../../../../scripts/trace-modules.mjs', import.meta.url));
 
 describe('@sluice/core/replay', () => {
   it('exports the same bindings as @sluice/core', () => {

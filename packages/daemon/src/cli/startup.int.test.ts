@@ -13,20 +13,9 @@ import { spawnDaemon } from '../testing/spawnDaemon.js';
  * commands/index.test.ts; this checks the import graph itself, which a static import added to main.ts would break.
  */
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
+/** Prints every module the process resolves (`RESOLVED <url>` on stderr). */
+const hook = fileURLToPath(new URL('../../../../scripts/trace-modules.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-startup-'));
-const hook = join(dir, 'trace.mjs');
-writeFileSync(
-  hook,
-  [
-    "import { register } from 'node:module';",
-    "register('data:text/javascript,' + encodeURIComponent(`",
-    'export async function resolve(specifier, context, next) {',
-    '  const result = await next(specifier, context);',
-    "  process._rawDebug('RESOLVED ' + result.url);",
-    '  return result;',
-    '}`));',
-  ].join('\n'),
-);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The URLs a `sluice ARGS` process resolved (run from sources, as the other CLI tests do). */
