@@ -1,10 +1,13 @@
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { isDecisionType } from '../events/eventTypes.js';
 import { canonicalJson } from '../log/canonicalJson.js';
 import { eventHash, GENESIS_HASH } from '../log/eventHash.js';
 import { EventLog } from '../log/EventLog.js';
 import { createSchemaOneLog, temporaryDirectory } from '../log/testing.js';
+import { replay } from './replay.js';
 
 /**
  * Golden logs (docs/log.md, "Golden logs"): rollouts recorded by a build, stored row by row as written (type, version,
@@ -62,4 +65,24 @@ export function loadGoldenLog(rows: readonly GoldenRow[]): { log: EventLog; clea
       tmp.cleanup();
     },
   };
+}
+
+/** A golden-log suite's data: its rows and rollouts now, its log (loaded before all tests, removed after) in `log()`. */
+export function useGoldenLog(file: URL): { rows: GoldenRow[]; rolloutIds: string[]; log: () => EventLog } {
+  const rows = readGoldenRows(file);
+  let golden: ReturnType<typeof loadGoldenLog> | undefined;
+  beforeAll(() => {
+    golden = loadGoldenLog(rows);
+  });
+  afterAll(() => golden?.cleanup());
+  return { rows, rolloutIds: [...new Set(rows.map((row) => row.rolloutId))], log: () => golden!.log };
+}
+
+/** Replay of `rolloutId` reproduces every decision the golden rows hold for it, and its outcome. */
+export function expectEveryDecisionReproduced(log: EventLog, rows: readonly GoldenRow[], rolloutId: string): void {
+  const result = replay(log, rolloutId);
+  expect(result.divergences.slice(0, 3)).toEqual([]);
+  expect(result.reproduced).toBe(true);
+  expect(result.recordedDecisions).toBe(rows.filter((r) => r.rolloutId === rolloutId && isDecisionType(r.type)).length);
+  expect(result.recomputedOutcome).toEqual(result.recordedOutcome);
 }

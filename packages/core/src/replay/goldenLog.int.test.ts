@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECISION_TYPES, INPUT_TYPES, isDecisionType } from '../events/eventTypes.js';
-import type { EventLog } from '../log/EventLog.js';
+import { describe, expect, it } from 'vitest';
+import { DECISION_TYPES, INPUT_TYPES } from '../events/eventTypes.js';
 import { verifyLog } from '../log/verify.js';
-import { loadGoldenLog, readGoldenRows } from './goldenLog.fixture.js';
+import { expectEveryDecisionReproduced, useGoldenLog } from './goldenLog.fixture.js';
 import { replay } from './replay.js';
 
 /**
@@ -20,21 +19,12 @@ const RECORDED_TYPES = [
   'rollback.completed', 'paused', 'resumed', 'completed', 'aborted', 'command.rejected',
 ];
 
-const rows = readGoldenRows(new URL('./goldenLog.ndjson.gz', import.meta.url));
-const rolloutIds = [...new Set(rows.map((row) => row.rolloutId))];
-
-let golden: ReturnType<typeof loadGoldenLog>;
-let log: EventLog;
-beforeAll(() => {
-  golden = loadGoldenLog(rows);
-  log = golden.log;
-});
-afterAll(() => golden.cleanup());
+const { rows, rolloutIds, log: goldenLog } = useGoldenLog(new URL('./goldenLog.ndjson.gz', import.meta.url));
 
 describe('the golden log recorded by an earlier build', () => {
   it('covers every ending, and its chain verifies', () => {
-    expect(verifyLog(log).ok).toBe(true);
-    const outcomes = rolloutIds.map((id) => replay(log, id).recordedOutcome.outcome);
+    expect(verifyLog(goldenLog()).ok).toBe(true);
+    const outcomes = rolloutIds.map((id) => replay(goldenLog(), id).recordedOutcome.outcome);
     expect(new Set(outcomes)).toEqual(new Set(['rolledBack', 'completed', 'aborted']));
     const kinds = new Set(rows.filter((r) => r.type === 'gate.evaluated').map((r) => r.data['kind']));
     expect(kinds).toEqual(new Set(['errorRate', 'latency', 'compareErrorRate', 'compareLatency', 'sampleRatio', 'health', 'metric', 'flagger', 'argo']));
@@ -46,10 +36,6 @@ describe('the golden log recorded by an earlier build', () => {
   });
 
   it.each(rolloutIds)('replay reproduces every recorded decision of %s', (rolloutId) => {
-    const result = replay(log, rolloutId);
-    expect(result.divergences.slice(0, 3)).toEqual([]);
-    expect(result.reproduced).toBe(true);
-    expect(result.recordedDecisions).toBe(rows.filter((r) => r.rolloutId === rolloutId && isDecisionType(r.type)).length);
-    expect(result.recomputedOutcome).toEqual(result.recordedOutcome);
+    expectEveryDecisionReproduced(goldenLog(), rows, rolloutId);
   });
 });

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECISION_TYPES, EVENT_VERSIONS, INPUT_TYPES, isDecisionType } from '../events/eventTypes.js';
-import type { EventLog } from '../log/EventLog.js';
+import { describe, expect, it } from 'vitest';
+import { DECISION_TYPES, EVENT_VERSIONS, INPUT_TYPES } from '../events/eventTypes.js';
 import { verifyLog } from '../log/verify.js';
-import { loadGoldenLog, readGoldenRows } from './goldenLog.fixture.js';
+import { expectEveryDecisionReproduced, useGoldenLog } from './goldenLog.fixture.js';
 import { replay } from './replay.js';
 
 /**
@@ -12,16 +11,7 @@ import { replay } from './replay.js';
  * evidence number, a summary, or which verdicts the log holds fails here. Re-record it only for an intended change of
  * decisions, in its own commit that says why; a new format gets a new file.
  */
-const rows = readGoldenRows(new URL('./goldenLogV2.ndjson.gz', import.meta.url));
-const rolloutIds = [...new Set(rows.map((row) => row.rolloutId))];
-
-let golden: ReturnType<typeof loadGoldenLog>;
-let log: EventLog;
-beforeAll(() => {
-  golden = loadGoldenLog(rows);
-  log = golden.log;
-});
-afterAll(() => golden.cleanup());
+const { rows, rolloutIds, log: goldenLog } = useGoldenLog(new URL('./goldenLogV2.ndjson.gz', import.meta.url));
 
 describe('the golden log of today\'s format', () => {
   it('is of the format it names: versions, the verdict rule, plain window histograms', () => {
@@ -33,8 +23,8 @@ describe('the golden log of today\'s format', () => {
   });
 
   it('covers every ending, gate kind, input and decision type, and its chain verifies', () => {
-    expect(verifyLog(log).ok).toBe(true);
-    const outcomes = rolloutIds.map((id) => replay(log, id).recordedOutcome.outcome);
+    expect(verifyLog(goldenLog()).ok).toBe(true);
+    const outcomes = rolloutIds.map((id) => replay(goldenLog(), id).recordedOutcome.outcome);
     expect(new Set(outcomes)).toEqual(new Set(['rolledBack', 'completed', 'aborted']));
     const kinds = new Set(rows.filter((r) => r.type === 'gate.evaluated').map((r) => r.data['kind']));
     expect(kinds).toEqual(new Set(['errorRate', 'latency', 'compareErrorRate', 'compareLatency', 'sampleRatio', 'health', 'metric', 'flagger', 'argo']));
@@ -44,16 +34,12 @@ describe('the golden log of today\'s format', () => {
   });
 
   it.each(rolloutIds)('replay reproduces every recorded decision of %s', (rolloutId) => {
-    const result = replay(log, rolloutId);
-    expect(result.divergences.slice(0, 3)).toEqual([]);
-    expect(result.reproduced).toBe(true);
-    expect(result.recordedDecisions).toBe(rows.filter((r) => r.rolloutId === rolloutId && isDecisionType(r.type)).length);
-    expect(result.recomputedOutcome).toEqual(result.recordedOutcome);
+    expectEveryDecisionReproduced(goldenLog(), rows, rolloutId);
   });
 
   it('holds far fewer verdicts than the gates computed, which replay recomputes', () => {
     let computed = 0;
-    for (const id of rolloutIds) computed += replay(log, id, { everyVerdict: true }).decisions.filter((d) => d.type === 'gate.evaluated').length;
+    for (const id of rolloutIds) computed += replay(goldenLog(), id, { everyVerdict: true }).decisions.filter((d) => d.type === 'gate.evaluated').length;
     const recorded = rows.filter((r) => r.type === 'gate.evaluated').length;
     expect(recorded).toBeLessThan(computed / 3);
   });
