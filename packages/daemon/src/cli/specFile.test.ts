@@ -5,7 +5,8 @@ import { SPEC_LIMITS } from '@sluice/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/runCli.js';
 import { CliExit } from './exitCodes.js';
-import { readBoundedFile, readSpecFile } from './specFile.js';
+import { readBoundedFile } from './boundedFile.js';
+import { readSpecFile } from './specFile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-spec-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,6 @@ import { CliExit, EXIT } from './exitCodes.js';
 import type { CliIo } from './main.js';
 import { readBoundedFile, unreadableReason } from './boundedFile.js';
 
-export { DOCUMENT_FILE_BYTES_MAX, readBoundedFile, unreadableReason } from './boundedFile.js';
-
 /**
  * Reads and validates the spec file a command was given (`-` is stdin). A missing, unreadable, oversized or invalid
  * file is a bad argument: the command prints every problem with the file's name, line and field, and exits 2 — never

@@ -1,7 +1,7 @@
 import { JSON_DEPTH_MAX, jsonDepthProblem, parseTrafficModel, SpecValidationError, type TrafficModel } from '@sluice/core';
 import { CliExit, EXIT } from './exitCodes.js';
 import type { CliIo } from './main.js';
-import { DOCUMENT_FILE_BYTES_MAX, readBoundedFile, unreadableReason } from './specFile.js';
+import { DOCUMENT_FILE_BYTES_MAX, readBoundedFile, unreadableReason } from './boundedFile.js';
 
 /**
  * Reads and validates a traffic model file (docs/simulate.md) for `sluice simulate` and `sluice plan`. An unreadable,

@@ -1,6 +1,6 @@
 import { parseBoundedYaml, SPEC_LIMITS, SpecValidationError } from '@sluice/core';
 import { z } from 'zod';
-import { readBoundedFile, unreadableReason } from '../cli/specFile.js';
+import { readBoundedFile, unreadableReason } from '../cli/boundedFile.js';
 import { DaemonError } from '../errors.js';
 import { isListenAddress } from './listenAddress.js';
 
